@@ -1,0 +1,40 @@
+# `make demo` and `make test` each create .venv at the repository root when it is
+# missing and install the package with what that target needs.
+#
+# torch and torchvision are pinned here to the builds this project's machines
+# keep on disk (pip installs them without downloading); the package itself
+# declares open ranges (torch>=2.2). Override for another platform, e.g.
+#   make test TORCH_SPEC="torch torchvision"
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
+PIP := $(PY) -m pip install --disable-pip-version-check --progress-bar off
+
+.PHONY: demo test bench venv clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.torch: | $(PY)
+	$(PIP) $(TORCH_SPEC)
+	touch $@
+
+$(VENV)/.installed-%: pyproject.toml $(VENV)/.torch
+	$(PIP) -e ".[$*]"
+	touch $@
+
+venv: $(VENV)/.installed-test
+
+demo: $(VENV)/.installed-demo
+	$(PY) examples/demo_digits.py
+
+test: $(VENV)/.installed-test
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed-bench
+	$(PY) benchmarks/bench_classical.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

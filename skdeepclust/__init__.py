@@ -1,0 +1,14 @@
+"""skdeepclust: scikit-learn compatible classical and deep clustering."""
+
+from .cluster import PAC, FuzzyCMeans, SphericalKMeans
+from .metrics import cluster_accuracy
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PAC",
+    "FuzzyCMeans",
+    "SphericalKMeans",
+    "cluster_accuracy",
+    "__version__",
+]

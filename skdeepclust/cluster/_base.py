@@ -1,0 +1,169 @@
+"""Shared machinery of the classical (numba) clustering estimators.
+
+The estimators keep the scikit-learn ``cluster/_kmeans.py`` shape: ``__init__``
+only stores arguments, ``fit`` validates, runs ``n_init`` restarts of a Python
+loop whose body is one numba kernel call, keeps the restart with the best
+objective and sets the fitted attributes at the end.
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+
+def check_n_clusters(n_clusters, n_samples):
+    """Raise a ``ValueError`` when there are fewer samples than clusters."""
+    if n_samples < n_clusters:
+        raise ValueError(
+            f"n_samples={n_samples} should be >= n_clusters={n_clusters}: "
+            "a clustering needs at least one sample per cluster."
+        )
+
+
+def compact_labels(raw_labels, n_clusters):
+    """Clusters that hold at least one sample, and the labels renumbered 0..k-1.
+
+    Parameters
+    ----------
+    raw_labels : ndarray of shape (n_samples,)
+        Labels in ``range(n_clusters)``.
+    n_clusters : int
+        Number of clusters the model was asked for.
+
+    Returns
+    -------
+    kept : ndarray of shape (k,)
+        Sorted indices of the non-empty clusters.
+    labels : ndarray of shape (n_samples,), int64
+        ``raw_labels`` renumbered so that ``kept[labels] == raw_labels``.
+    """
+    counts = np.bincount(raw_labels, minlength=n_clusters)
+    kept = np.flatnonzero(counts)
+    new_index = np.full(n_clusters, -1, dtype=np.int64)
+    new_index[kept] = np.arange(kept.size)
+    return kept, new_index[raw_labels]
+
+
+class _IterativeClusterer(ClusterMixin, BaseEstimator):
+    """Base of the estimators whose fit is ``n_init`` restarts of a loop.
+
+    Subclasses implement ``_prepare(X)`` (the data the kernels use),
+    ``_run_once(data, rng)`` (one restart, returning a dict with at least
+    ``objective``, ``n_iter``, ``converged``) and ``_finish(data, best)`` (sets the
+    fitted attributes).
+    """
+
+    _parameter_constraints: dict = {
+        "n_clusters": [Interval(Integral, 1, None, closed="left")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    _accept_sparse = False
+
+    def _validate_fit_data(self, X):
+        X = validate_data(
+            self,
+            X,
+            accept_sparse="csr" if self._accept_sparse else False,
+            dtype=[np.float64, np.float32],
+            order="C",
+            copy=False,
+        )
+        check_n_clusters(self.n_clusters, X.shape[0])
+        return X
+
+    def _check_init_shape(self, init, expected_shape, what):
+        init = np.asarray(init, dtype=np.float64)
+        if init.shape != expected_shape:
+            raise ValueError(
+                f"init should be {what} of shape {expected_shape}, got an array of "
+                f"shape {init.shape}."
+            )
+        if not np.all(np.isfinite(init)):
+            raise ValueError("init contains NaN or infinity.")
+        return init
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Compute the clustering.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        X = self._validate_fit_data(X)
+        data = self._prepare(X)
+        rng = check_random_state(self.random_state)
+        n_init = self._effective_n_init()
+        best = None
+        for run in range(n_init):
+            result = self._run_once(data, rng)
+            if self.verbose:
+                print(
+                    f"{type(self).__name__}: restart {run + 1}/{n_init}, "
+                    f"objective {result['objective']:.6g} after "
+                    f"{result['n_iter']} iterations"
+                )
+            if best is None or result["objective"] < best["objective"]:
+                best = result
+        if not best["converged"]:
+            warnings.warn(
+                f"{type(self).__name__} did not converge within max_iter="
+                f"{self.max_iter} iterations (tol={self.tol}); increase max_iter "
+                "or tol.",
+                ConvergenceWarning,
+            )
+        self.n_iter_ = best["n_iter"]
+        self.objective_ = float(best["objective"])
+        self._finish(data, best)
+        return self
+
+    def _effective_n_init(self):
+        return self.n_init
+
+    def fit_predict(self, X, y=None):
+        """Fit the model and return the cluster label of each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Cluster labels, consecutive integers from 0.
+        """
+        return self.fit(X).labels_
+
+    def _warn_dropped(self, n_kept):
+        if n_kept < self.n_clusters:
+            warnings.warn(
+                f"Only {n_kept} of the n_clusters={self.n_clusters} clusters hold a "
+                "sample after fitting; the empty ones were dropped and labels run "
+                f"from 0 to {n_kept - 1}.",
+                ConvergenceWarning,
+            )
+
+    def _check_fitted(self):
+        check_is_fitted(self, "labels_")

@@ -1,0 +1,320 @@
+"""Fuzzy c-means."""
+
+from numbers import Real
+
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.cluster import kmeans_plusplus
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import validate_data
+
+from .._kernels.fcm import fcm_memberships
+from ._base import _IterativeClusterer, compact_labels
+
+
+def squared_distances(X, centers, x_sq_norms=None):
+    """Squared Euclidean distances between rows and centres, clipped at zero.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    centers : ndarray of shape (n_clusters, n_features)
+    x_sq_norms : ndarray of shape (n_samples,), optional
+        Precomputed ``||x_i||^2``.
+
+    Returns
+    -------
+    sq_dist : ndarray of shape (n_samples, n_clusters)
+    """
+    if x_sq_norms is None:
+        x_sq_norms = np.einsum("ij,ij->i", X, X)
+    sq_dist = X @ centers.T
+    sq_dist *= -2.0
+    sq_dist += x_sq_norms[:, None]
+    sq_dist += np.einsum("ij,ij->i", centers, centers)[None, :]
+    np.maximum(sq_dist, 0.0, out=sq_dist)
+    return sq_dist
+
+
+def fcm_objective(X, centers, m):
+    """``J_m`` of the optimal memberships for the given centres.
+
+    A function of the centres alone, so that implementations that stop at
+    different points of the alternation can be compared fairly.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    centers : ndarray of shape (n_clusters, n_features)
+    m : float
+
+    Returns
+    -------
+    objective : float
+        ``sum_ik u_ik^m ||x_i - c_k||^2`` with ``u`` the FCM memberships.
+    """
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    sq_dist = squared_distances(X, np.asarray(centers, dtype=np.float64))
+    U = np.empty_like(sq_dist)
+    W = np.empty_like(sq_dist)
+    return float(fcm_memberships(sq_dist, float(m), U, W))
+
+
+class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeClusterer):
+    """Fuzzy c-means clustering.
+
+    Alternates the membership update
+    ``u_ik = 1 / sum_r (||x_i - c_k|| / ||x_i - c_r||)^(2 / (m - 1))`` and the
+    centre update ``c_k = sum_i u_ik^m x_i / sum_i u_ik^m`` (Bezdek et al. 1984),
+    which decreases ``J_m = sum_ik u_ik^m ||x_i - c_k||^2``.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        Number of clusters.
+    m : float, default=2.0
+        Fuzzifier, > 1. Close to 1 gives nearly hard memberships; large values
+        make them uniform (and in high dimension can make centres coincide).
+    init : {"k-means++", "random"} or array-like of shape (n_clusters, n_features), \
+            default="k-means++"
+        Initial centres: k-means++ seeding, ``n_clusters`` distinct random
+        samples, or given centres (used for every restart).
+    n_init : int, default=1
+        Number of restarts; the one with the lowest objective is kept.
+    max_iter : int, default=300
+        Maximum number of alternations.
+    tol : float, default=1e-4
+        Relative tolerance: stop when the summed squared movement of the centres
+        in one alternation is at most ``tol`` times the mean feature variance.
+        ``tol=0`` runs exactly ``max_iter`` alternations.
+    verbose : int, default=0
+        Print the objective of each restart when > 0.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial centres.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters_, n_features)
+        Centres, in the dtype of the training data.
+    labels_ : ndarray of shape (n_samples,)
+        Cluster of largest membership for each training sample.
+    objective_ : float
+        ``J_m`` of the final centres with their optimal memberships.
+    n_iter_ : int
+        Number of alternations of the best restart.
+    n_clusters_ : int
+        Number of clusters that are the largest membership of at least one
+        training sample; centres of the others are dropped with a warning.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has feature names.
+
+    See Also
+    --------
+    PAC : Centre-less fuzzy clustering.
+    sklearn.cluster.KMeans : Hard-assignment counterpart.
+
+    Notes
+    -----
+    Each alternation costs two BLAS products (distances and centres, O(N K D))
+    and one numba pass over the (N, K) memberships. float32 data stay float32.
+    The result after ``t`` alternations from centres ``C0`` equals
+    scikit-fuzzy's ``cmeans`` after ``t + 1`` iterations from memberships whose
+    centres are ``C0``.
+
+    References
+    ----------
+    J. C. Bezdek, R. Ehrlich and W. Full, "FCM: The fuzzy c-means clustering
+    algorithm", Computers & Geosciences 10 (1984).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeepclust import FuzzyCMeans
+    >>> X = np.array([[1.0, 2.0], [1.0, 4.0], [1.0, 0.0],
+    ...               [10.0, 2.0], [10.0, 4.0], [10.0, 0.0]])
+    >>> fcm = FuzzyCMeans(n_clusters=2, random_state=0).fit(X)
+    >>> np.sort(fcm.cluster_centers_[:, 0]).round(1)
+    array([ 1., 10.])
+    >>> fcm.predict_proba([[1.0, 2.0]]).max().round(2)
+    np.float64(1.0)
+    """
+
+    _parameter_constraints: dict = {
+        **_IterativeClusterer._parameter_constraints,
+        "m": [Interval(Real, 1, None, closed="neither")],
+        "init": [StrOptions({"k-means++", "random"}), "array-like"],
+    }
+
+    def __init__(
+        self,
+        n_clusters=8,
+        *,
+        m=2.0,
+        init="k-means++",
+        n_init=1,
+        max_iter=300,
+        tol=1e-4,
+        verbose=0,
+        random_state=None,
+    ):
+        self.n_clusters = n_clusters
+        self.m = m
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    def _effective_n_init(self):
+        return 1 if not isinstance(self.init, str) else self.n_init
+
+    def _prepare(self, X):
+        variance = np.mean(np.var(X, axis=0, dtype=np.float64))
+        return {
+            "X": X,
+            "sq": np.einsum("ij,ij->i", X, X),
+            "tol": float(self.tol * variance),
+        }
+
+    def _initial_centers(self, X, x_sq_norms, rng):
+        if isinstance(self.init, str):
+            if self.init == "k-means++":
+                centers, _ = kmeans_plusplus(
+                    X,
+                    self.n_clusters,
+                    x_squared_norms=x_sq_norms,
+                    random_state=rng.randint(np.iinfo(np.int32).max),
+                )
+            else:
+                centers = X[rng.choice(X.shape[0], self.n_clusters, replace=False)]
+            return np.array(centers, dtype=X.dtype)
+        centers = self._check_init_shape(
+            self.init, (self.n_clusters, X.shape[1]), "an array of initial centres"
+        )
+        return centers.astype(X.dtype)
+
+    def _run_once(self, data, rng):
+        X, x_sq = data["X"], data["sq"]
+        centers = self._initial_centers(X, x_sq, rng)
+        U = np.empty((X.shape[0], self.n_clusters), dtype=X.dtype)
+        W = np.empty_like(U)
+        converged = False
+        n_iter = 0
+        for n_iter in range(1, self.max_iter + 1):
+            objective = fcm_memberships(
+                squared_distances(X, centers, x_sq), self.m, U, W
+            )
+            weight = W.sum(axis=0)
+            new_centers = W.T @ X
+            # A cluster whose memberships are all exactly zero keeps its centre.
+            empty = weight <= 0
+            weight[empty] = 1.0
+            new_centers /= weight[:, None]
+            new_centers[empty] = centers[empty]
+            shift = float(np.sum((new_centers - centers) ** 2))
+            centers = new_centers
+            if self.verbose > 1:
+                print(f"  iteration {n_iter}: J_m {objective:.6g}, centre shift {shift:.3e}")
+            if shift <= data["tol"]:
+                converged = True
+                break
+        sq_dist = squared_distances(X, centers, x_sq)
+        objective = fcm_memberships(sq_dist, self.m, U, W)
+        return {
+            "centers": centers,
+            "U": U,
+            "objective": objective,
+            "n_iter": n_iter,
+            "converged": converged,
+        }
+
+    def _finish(self, data, best):
+        kept, self.labels_ = compact_labels(best["U"].argmax(axis=1), self.n_clusters)
+        self._warn_dropped(kept.size)
+        self.n_clusters_ = int(kept.size)
+        self.cluster_centers_ = best["centers"][kept]
+        self._n_features_out = self.n_clusters_
+
+    def _validate_inference_data(self, X):
+        self._check_fitted()
+        return validate_data(
+            self, X, reset=False, dtype=[np.float64, np.float32], order="C"
+        )
+
+    def predict_proba(self, X):
+        """Fuzzy memberships of samples to the fitted centres.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            New data.
+
+        Returns
+        -------
+        memberships : ndarray of shape (n_samples, n_clusters_)
+            Rows sum to one.
+        """
+        X = self._validate_inference_data(X)
+        sq_dist = squared_distances(X, self.cluster_centers_.astype(X.dtype))
+        U = np.empty_like(sq_dist)
+        W = np.empty_like(sq_dist)
+        fcm_memberships(sq_dist, self.m, U, W)
+        return U
+
+    def predict(self, X):
+        """Cluster of largest membership (the nearest centre) for each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            New data.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Cluster labels.
+        """
+        X = self._validate_inference_data(X)
+        return squared_distances(X, self.cluster_centers_.astype(X.dtype)).argmin(axis=1)
+
+    def transform(self, X):
+        """Euclidean distances of samples to the fitted centres.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            New data.
+
+        Returns
+        -------
+        distances : ndarray of shape (n_samples, n_clusters_)
+            In the dtype of ``X`` (float32 stays float32).
+        """
+        X = self._validate_inference_data(X)
+        return np.sqrt(squared_distances(X, self.cluster_centers_.astype(X.dtype)))
+
+    def score(self, X, y=None):
+        """Opposite of ``J_m`` of ``X`` against the fitted centres.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        score : float
+            ``-sum_ik u_ik^m ||x_i - c_k||^2``; larger is better.
+        """
+        X = self._validate_inference_data(X)
+        return -fcm_objective(X, self.cluster_centers_, self.m)
