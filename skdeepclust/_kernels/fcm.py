@@ -14,60 +14,84 @@ from numba import njit
 
 
 @njit(cache=True)
-def fcm_memberships(sq_dist, m, U, W):
-    """Memberships, their m-th powers and the objective for given distances.
+def fcm_memberships(products, x_sq_norms, c_sq_norms, m, U, W, weight_sums):
+    """Memberships, their m-th powers and the objective, in one pass.
+
+    The squared distances are formed on the fly from the BLAS product
+    ``X @ C.T`` as ``||x_i||^2 - 2 x_i . c_k + ||c_k||^2`` (clipped at zero), so
+    that the (N, K) distance matrix is never written out.
 
     Parameters
     ----------
-    sq_dist : ndarray of shape (N, K)     # IN
-        Squared Euclidean distances to the centres; negatives from rounding
-        are treated as zero.
+    products : ndarray of shape (N, K)    # IN
+        ``X @ centers.T``.
+    x_sq_norms : ndarray of shape (N,)    # IN
+    c_sq_norms : ndarray of shape (K,)    # IN
     m : float                             # IN
         Fuzzifier, > 1.
     U : ndarray of shape (N, K)           # OUT
         Memberships, rows sum to one.
     W : ndarray of shape (N, K)           # OUT
-        ``U ** m``.
+        ``U ** m``, the weights of the centre update.
+    weight_sums : ndarray of shape (K,)   # OUT
+        Column sums of ``W``.
 
     Returns
     -------
     objective : float
         ``J_m = sum_ik u_ik^m d_ik`` with the new memberships.
     """
-    n_samples, n_clusters = sq_dist.shape
+    n_samples, n_clusters = products.shape
     exponent = 1.0 / (m - 1.0)
-    # m = 2 (the default) gives exponent 1 and m = 3 gives 1/2: skip pow there.
-    plain = exponent == 1.0
-    square = m == 2.0
+    # u^m = u * u^(m-1) and u_k^(m-1) = (d_min / d_k) / total^(m-1) because
+    # u_k = (d_min / d_k)^(1/(m-1)) / total: one pow per row instead of one per
+    # entry. Near-integer exponents (m = 2, 1.5, 1.1, 1.05: 1, 2, 10, 20) use
+    # repeated multiplication, a fraction of the cost of pow.
+    int_exponent = int(round(exponent))
+    use_int = abs(exponent - int_exponent) <= 1e-9 * exponent and int_exponent <= 64
+    dist = np.empty(n_clusters)
+    closeness = np.empty(n_clusters)
+    for k in range(n_clusters):
+        weight_sums[k] = 0.0
     objective = 0.0
     for i in range(n_samples):
         d_min = np.inf
         for k in range(n_clusters):
-            d = sq_dist[i, k]
+            d = x_sq_norms[i] - 2.0 * products[i, k] + c_sq_norms[k]
+            d = d if d > 0.0 else 0.0
+            dist[k] = d
             if d < d_min:
                 d_min = d
         if d_min <= 0.0:
             # The point sits on one or more centres: it belongs to them alone.
             n_zero = 0
             for k in range(n_clusters):
-                if sq_dist[i, k] <= 0.0:
+                if dist[k] <= 0.0:
                     n_zero += 1
             for k in range(n_clusters):
-                u = 1.0 / n_zero if sq_dist[i, k] <= 0.0 else 0.0
+                u = 1.0 / n_zero if dist[k] <= 0.0 else 0.0
+                w = u**m
                 U[i, k] = u
-                W[i, k] = u * u if square else u ** m
+                W[i, k] = w
+                weight_sums[k] += w
             continue
         total = 0.0
         for k in range(n_clusters):
-            ratio = d_min / sq_dist[i, k]
-            if not plain:
-                ratio = ratio ** exponent
+            base = d_min / dist[k]  # in (0, 1]: no power can overflow
+            closeness[k] = base
+            if use_int:
+                ratio = base**int_exponent
+            else:
+                ratio = base**exponent
             U[i, k] = ratio
             total += ratio
+        inv_total = 1.0 / total
+        row_factor = inv_total if use_int and int_exponent == 1 else total ** (1.0 - m)
         for k in range(n_clusters):
-            u = U[i, k] / total
+            u = U[i, k] * inv_total
+            w = u * closeness[k] * row_factor
             U[i, k] = u
-            w = u * u if square else u ** m
             W[i, k] = w
-            objective += w * sq_dist[i, k]
+            weight_sums[k] += w
+            objective += w * dist[k]
     return objective

@@ -36,6 +36,46 @@ def squared_distances(X, centers, x_sq_norms=None):
     return sq_dist
 
 
+def memberships(X, centers, m, x_sq_norms=None, buffers=None):
+    """FCM memberships of rows to centres, with their m-th powers.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    centers : ndarray of shape (n_clusters, n_features)
+    m : float
+    x_sq_norms : ndarray of shape (n_samples,), optional
+        Precomputed ``||x_i||^2``.
+    buffers : tuple of three ndarrays of shape (n_samples, n_clusters), optional
+        Reused for the products, ``U`` and ``W`` (saves fresh page faults on
+        every iteration of a large fit).
+
+    Returns
+    -------
+    U : ndarray of shape (n_samples, n_clusters)
+        Memberships.
+    W : ndarray of shape (n_samples, n_clusters)
+        ``U ** m``.
+    weight_sums : ndarray of shape (n_clusters,)
+        Column sums of ``W``.
+    objective : float
+        ``J_m = sum_ik u_ik^m ||x_i - c_k||^2``.
+    """
+    if x_sq_norms is None:
+        x_sq_norms = np.einsum("ij,ij->i", X, X)
+    if buffers is None:
+        shape = (X.shape[0], centers.shape[0])
+        buffers = tuple(np.empty(shape, dtype=X.dtype) for _ in range(3))
+    products, U, W = buffers
+    np.matmul(X, centers.T, out=products)
+    weight_sums = np.empty(centers.shape[0], dtype=np.float64)
+    objective = fcm_memberships(
+        products, x_sq_norms, np.einsum("ij,ij->i", centers, centers), float(m),
+        U, W, weight_sums,
+    )
+    return U, W, weight_sums, float(objective)
+
+
 def fcm_objective(X, centers, m):
     """``J_m`` of the optimal memberships for the given centres.
 
@@ -54,10 +94,7 @@ def fcm_objective(X, centers, m):
         ``sum_ik u_ik^m ||x_i - c_k||^2`` with ``u`` the FCM memberships.
     """
     X = np.ascontiguousarray(X, dtype=np.float64)
-    sq_dist = squared_distances(X, np.asarray(centers, dtype=np.float64))
-    U = np.empty_like(sq_dist)
-    W = np.empty_like(sq_dist)
-    return float(fcm_memberships(sq_dist, float(m), U, W))
+    return memberships(X, np.asarray(centers, dtype=np.float64), m)[3]
 
 
 class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeClusterer):
@@ -204,20 +241,18 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
     def _run_once(self, data, rng):
         X, x_sq = data["X"], data["sq"]
         centers = self._initial_centers(X, x_sq, rng)
-        U = np.empty((X.shape[0], self.n_clusters), dtype=X.dtype)
-        W = np.empty_like(U)
+        buffers = tuple(
+            np.empty((X.shape[0], self.n_clusters), dtype=X.dtype) for _ in range(3)
+        )
         converged = False
         n_iter = 0
         for n_iter in range(1, self.max_iter + 1):
-            objective = fcm_memberships(
-                squared_distances(X, centers, x_sq), self.m, U, W
-            )
-            weight = W.sum(axis=0)
+            _, W, weight, objective = memberships(X, centers, self.m, x_sq, buffers)
             new_centers = W.T @ X
             # A cluster whose memberships are all exactly zero keeps its centre.
             empty = weight <= 0
             weight[empty] = 1.0
-            new_centers /= weight[:, None]
+            new_centers /= weight[:, None].astype(X.dtype)
             new_centers[empty] = centers[empty]
             shift = float(np.sum((new_centers - centers) ** 2))
             centers = new_centers
@@ -226,8 +261,7 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
             if shift <= data["tol"]:
                 converged = True
                 break
-        sq_dist = squared_distances(X, centers, x_sq)
-        objective = fcm_memberships(sq_dist, self.m, U, W)
+        U, _, _, objective = memberships(X, centers, self.m, x_sq, buffers)
         return {
             "centers": centers,
             "U": U,
@@ -263,11 +297,7 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
             Rows sum to one.
         """
         X = self._validate_inference_data(X)
-        sq_dist = squared_distances(X, self.cluster_centers_.astype(X.dtype))
-        U = np.empty_like(sq_dist)
-        W = np.empty_like(sq_dist)
-        fcm_memberships(sq_dist, self.m, U, W)
-        return U
+        return memberships(X, self.cluster_centers_.astype(X.dtype), self.m)[0]
 
     def predict(self, X):
         """Cluster of largest membership (the nearest centre) for each sample.
