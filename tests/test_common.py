@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdeepclust import FuzzyCMeans, PAC, SphericalKMeans
+from skdeepclust import DPACClusterer, FuzzyCMeans, PAC, SphericalKMeans
 
 CLASSICAL = [
     PAC(n_clusters=3),
@@ -11,7 +11,17 @@ CLASSICAL = [
     SphericalKMeans(n_clusters=3, n_init=2),
 ]
 
+# Tiny budgets: the checks fit each estimator dozens of times on 2-D toy data.
+DEEP = [
+    DPACClusterer(n_clusters=3, pretrain_epochs=2, max_epochs=3, batch_size=16),
+]
+
 
 @parametrize_with_checks(CLASSICAL)
 def test_sklearn_compatible_classical(estimator, check):
+    check(estimator)
+
+
+@parametrize_with_checks(DEEP)
+def test_sklearn_compatible_deep(estimator, check):
     check(estimator)

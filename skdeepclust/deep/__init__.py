@@ -1,0 +1,7 @@
+"""Deep clustering estimators trained with PyTorch through skorch."""
+
+from ._base import BaseDeepClusterer
+from ._net import DeepClusteringNet, TrainingDiverged
+from .methods import DPACClusterer
+
+__all__ = ["BaseDeepClusterer", "DeepClusteringNet", "TrainingDiverged", "DPACClusterer"]

@@ -1,0 +1,364 @@
+"""BaseDeepClusterer: the scikit-learn face of every deep clustering method."""
+
+import copy
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch.callbacks import ProgressBar
+
+from ..cluster._base import check_n_clusters, compact_labels
+from ._input import check_matches, infer_spec, to_network_layout
+from ._net import DeepClusteringNet, EpochLog, history_records
+from .augment import Views, default_view_makers
+from .backbones import BACKBONES, Standardize, build_backbone
+
+# Shared docstring pieces for the subclasses' Parameters sections.
+COMMON_PARAMETERS_DOC = """
+    n_clusters : int
+        Number of clusters K.
+    backbone : {"auto", "mlp", "convnet", "resnet18", "resnet34"} or torch.nn.Module
+        Feature extractor. "auto" is an MLP for tabular data and a small
+        ConvNet for images (fast on a CPU); the ResNets (CIFAR stem for images
+        of at most 64 pixels) are for GPU users. A module must map a batch to
+        (B, F) features; give it a ``feature_dim`` attribute or F is probed.
+    image_shape : tuple of int, default=None
+        (H, W), (H, W, C) or (C, H, W): read 2-D input rows as flattened
+        images (for instance inside a ``Pipeline``). Leave None for image
+        arrays and for tabular data.
+    batch_size : int
+        Mini-batch size (clipped to the number of samples).
+    lr : float
+        Adam learning rate.
+    weight_decay : float
+        Adam weight decay.
+    augment : "auto" or callable, default="auto"
+        How views are made. "auto" picks batched per-sample random views for
+        the data kind (see :mod:`skdeepclust.deep.augment`); a callable
+        ``f(x) -> Tensor`` gets a float batch on the device ((B, C, H, W) in
+        [0, 1] for images, (B, D) rows for tabular data) and returns one random
+        view of the same shape; it is used for every view.
+    device : "auto", str or torch.device, default="auto"
+        Where to train; "auto" picks CUDA when available. Mixed precision is
+        used on CUDA.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weights, batches and views. With a fixed seed, fits on the CPU
+        give identical labels (the global torch RNG is left untouched).
+    verbose : int, default=0
+        0 is silent; 1 shows a progress bar per epoch and a table of the
+        losses (skorch's ProgressBar and PrintLog).
+    callbacks : list of skorch callbacks, default=None
+        Extra callbacks for the underlying skorch net (e.g. a learning-rate
+        scheduler or checkpointing)."""
+
+COMMON_ATTRIBUTES_DOC = """
+    labels_ : ndarray of shape (n_samples,)
+        Cluster of each training sample, by the method's prediction rule on the
+        un-augmented data (equal to ``predict(X)``).
+    n_clusters_ : int
+        Clusters that hold at least one training sample; empty ones are dropped
+        and labels run from 0 to ``n_clusters_ - 1``.
+    history_ : list of dict
+        One dict per epoch: ``epoch``, ``stage``, ``train_loss`` and each loss
+        term, ``dur`` (seconds) and ``samples_per_sec``.
+    net_ : DeepClusteringNet
+        The trained skorch net (``net_.module_`` is the torch network).
+    n_features_in_ : int
+        ``X.shape[1]`` of the training data.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has feature names."""
+
+
+class _Encoder(torch.nn.Module):
+    """Standardisation followed by the backbone: raw-scale batch -> (B, F)."""
+
+    def __init__(self, standardize, backbone):
+        super().__init__()
+        self.standardize = standardize
+        self.backbone = backbone
+        self.feature_dim = backbone.feature_dim
+
+    def forward(self, x):
+        return self.backbone(self.standardize(x))
+
+
+class _ToFloat:
+    """Raw batch -> float32 batch as the views and networks read it.
+
+    uint8 images are divided by 255; float images are mapped linearly with
+    the training data's minimum and maximum to [0, 1]; tabular rows are only
+    cast.
+    """
+
+    def __init__(self, offset, scale):
+        self.offset = offset
+        self.scale = scale
+
+    def __call__(self, batch):
+        batch = batch.float()
+        if self.scale != 1.0 or self.offset != 0.0:
+            batch = (batch - self.offset) * self.scale
+        return batch
+
+
+class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
+    """Base class of the deep clustering estimators.
+
+    A plain scikit-learn estimator that builds and trains a skorch net
+    (``self.net_``) inside ``fit``. Subclasses set their parameters in
+    ``__init__`` and implement ``_make_method(spec)``, which returns the
+    :class:`~skdeepclust.deep.methods._base.ClusteringMethod` to train.
+
+    Data flow: validate -> read as tabular rows or images -> one tensor on the
+    device -> per step: index a batch, make the views on the device in one
+    call, method losses, optimiser step, callbacks -> after training, the
+    method's prediction rule on the un-augmented data gives ``labels_``.
+    """
+
+    _parameter_constraints: dict = {
+        "n_clusters": [Interval(Integral, 1, None, closed="left")],
+        "backbone": [StrOptions(set(BACKBONES)), torch.nn.Module],
+        "image_shape": [None, tuple, list],
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 2, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "augment": [StrOptions({"auto"}), callable],
+        "device": [StrOptions({"auto"}), str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "callbacks": [None, list],
+    }
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # transform returns the float32 embedding whatever the input dtype
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+    # -- hooks for subclasses ------------------------------------------------------
+
+    def _make_method(self, spec):
+        raise NotImplementedError
+
+    def _finalize(self, net, outputs):
+        """Adjust the training-set inference outputs after training (optional)."""
+        return outputs
+
+    # -- input -----------------------------------------------------------------------
+
+    def _validate_input(self, X, reset):
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            allow_nd=True,
+            dtype=[np.float32, np.float64, np.uint8],
+            ensure_min_samples=2 if reset else 1,
+        )
+        if reset:
+            spec = infer_spec(X, self.image_shape)
+        else:
+            spec = self._input_spec
+            check_matches(spec, X)
+        return to_network_layout(X, spec), spec
+
+    def _resolve_device(self):
+        if isinstance(self.device, str) and self.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        device = torch.device(self.device)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"device={self.device!r} was requested but CUDA is not "
+                             "available; use device='auto' or 'cpu'.")
+        return str(device)
+
+    def _input_statistics(self, data, spec):
+        """Offset/scale to float and the mean/std the network standardises with."""
+        if data.dtype == np.uint8:
+            offset, scale = 0.0, 1.0 / 255.0
+        elif spec.kind == "image":
+            low, high = float(data.min()), float(data.max())
+            offset, scale = low, 1.0 / (high - low) if high > low else 1.0
+        else:
+            offset, scale = 0.0, 1.0
+        axes = (0, 2, 3) if spec.kind == "image" else (0,)
+        floats = (data.astype(np.float64) - offset) * scale
+        return offset, scale, floats.mean(axis=axes), floats.std(axis=axes)
+
+    def _view_makers(self, spec, mean, std):
+        if callable(self.augment):
+            user = self.augment
+
+            def view(x, generator):
+                return user(x)
+
+            return view, view
+        return default_view_makers(
+            spec,
+            scale=torch.as_tensor(std, dtype=torch.float32),
+            fill=torch.as_tensor(mean, dtype=torch.float32),
+        )
+
+    # -- fit -------------------------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the network and cluster ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or image array
+            Tabular rows (N, D), images (N, H, W), (N, H, W, C) or
+            (N, C, H, W) (uint8 or float), or flattened images with
+            ``image_shape``.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        data, spec = self._validate_input(X, reset=True)
+        n_samples = data.shape[0]
+        check_n_clusters(self.n_clusters, n_samples)
+        device = self._resolve_device()
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        offset, scale, mean, std = self._input_statistics(data, spec)
+        to_float = _ToFloat(offset, scale)
+        batch_size = min(self.batch_size, n_samples)
+
+        cuda_devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
+        with torch.random.fork_rng(devices=cuda_devices):
+            torch.manual_seed(seed)
+            backbone = self.backbone
+            if isinstance(backbone, torch.nn.Module):
+                backbone = copy.deepcopy(backbone)
+            encoder = _Encoder(
+                Standardize(mean, std, image=spec.kind == "image"),
+                build_backbone(backbone, spec),
+            )
+            method = self._make_method(spec)
+            module = method.build_network(encoder, encoder.feature_dim)
+            weak, strong = self._view_makers(spec, mean, std)
+            callbacks = [("epoch_log", EpochLog())] + list(method.callbacks())
+            if self.verbose:
+                callbacks.append(("progress_bar", ProgressBar(
+                    batches_per_epoch=max(n_samples // batch_size, 1))))
+            callbacks += list(self.callbacks or [])
+            net = DeepClusteringNet(
+                module,
+                criterion=method.build_criterion(),
+                method=method,
+                amp=True,
+                optimizer=torch.optim.Adam,
+                lr=self.lr,
+                optimizer__weight_decay=self.weight_decay,
+                max_epochs=method.total_epochs,
+                batch_size=batch_size,
+                train_split=None,
+                iterator_train__shuffle=True,
+                iterator_train__drop_last=True,
+                iterator_train__generator=torch.Generator().manual_seed(seed),
+                callbacks=callbacks,
+                device=device,
+                verbose=int(self.verbose > 0),
+            )
+            net.initialize()
+            generator = torch.Generator(device=device).manual_seed(seed)
+            net.views_ = Views(weak, strong, generator)
+            net.set_training_data(torch.from_numpy(data), to_float)
+            try:
+                net.partial_fit(np.arange(n_samples))
+            finally:
+                net.release_training_data()
+
+        self._input_spec = spec
+        self._to_float = to_float
+        self.net_ = net
+        outputs = self._finalize(net, self._inference(data))
+        raw_labels = outputs["proba"].argmax(axis=1)
+        kept, self.labels_ = compact_labels(raw_labels, self.n_clusters)
+        self._kept_clusters = kept
+        self.n_clusters_ = int(kept.size)
+        self.history_ = history_records(net)
+        return self
+
+    # -- inference ---------------------------------------------------------------------
+
+    def _inference(self, data):
+        return self.net_.infer_all(data, self._to_float, batch_size=max(4 * self.batch_size, 512))
+
+    def _outputs(self, X):
+        check_is_fitted(self, "net_")
+        data, _ = self._validate_input(X, reset=False)
+        return self._inference(data)
+
+    def predict_proba(self, X):
+        """Cluster probabilities of samples.
+
+        Parameters
+        ----------
+        X : array-like
+            Samples read like the training data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_clusters_)
+            Rows sum to one (clusters dropped as empty are left out and the
+            rest renormalised).
+        """
+        proba = self._outputs(X)["proba"][:, self._kept_clusters].astype(np.float64)
+        total = proba.sum(axis=1, keepdims=True)
+        total[total == 0] = 1.0
+        return proba / total
+
+    def predict(self, X):
+        """Cluster of each sample (the method's prediction rule).
+
+        Parameters
+        ----------
+        X : array-like
+            Samples read like the training data.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Cluster labels from 0 to ``n_clusters_ - 1``.
+        """
+        return self.predict_proba(X).argmax(axis=1)
+
+    def fit_predict(self, X, y=None):
+        """Fit and return ``labels_``.
+
+        Parameters
+        ----------
+        X : array-like
+            Training data.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Cluster labels.
+        """
+        return self.fit(X).labels_
+
+    def transform(self, X):
+        """Embedding of samples: the backbone features.
+
+        Parameters
+        ----------
+        X : array-like
+            Samples read like the training data.
+
+        Returns
+        -------
+        embedding : ndarray of shape (n_samples, n_features_out), float32
+        """
+        return self._outputs(X)["embedding"]

@@ -1,0 +1,283 @@
+"""The skorch bridge: a ``NeuralNet`` that trains a clustering method.
+
+The deep estimators are plain scikit-learn estimators that build a
+:class:`DeepClusteringNet` inside ``fit`` (skorch's ``GPBase`` pattern: skorch
+nets themselves do not pass ``check_estimator``). The net iterates over sample
+*indices*; the training data sit on the device as one tensor, and each step
+indexes a batch, makes the views on the device and asks the method for its
+losses. Only the skorch hooks named in the architecture notes are
+overridden: ``initialize_optimizer``, ``train_step``, ``train_step_single``,
+``get_loss`` and ``infer``.
+"""
+
+import contextlib
+import time
+
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback
+from skorch.utils import TeeGenerator
+
+
+_ROW_MULTIPLE = 16
+
+
+class TrainingDiverged(FloatingPointError):
+    """The training loss became NaN or infinite."""
+
+
+class DeepClusteringNet(NeuralNet):
+    """skorch net driven by a :class:`~skdeepclust.deep.methods.base.ClusteringMethod`.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network built by the method.
+    criterion : torch.nn.Module
+        The method's losses (``forward(outputs) -> dict``, with a ``"loss"``
+        entry).
+    method : ClusteringMethod
+        Computes the outputs of a training step and the inference outputs.
+    amp : bool, default=False
+        Mixed precision (CUDA only): bfloat16 where supported, otherwise
+        float16 with a gradient scaler.
+    **kwargs
+        Passed to :class:`skorch.NeuralNet`.
+    """
+
+    def __init__(self, module, *args, method=None, amp=False, **kwargs):
+        super().__init__(module, *args, **kwargs)
+        self.method = method
+        self.amp = amp
+
+    # -- set-up ---------------------------------------------------------------
+
+    def initialize_optimizer(self, *args, **kwargs):
+        """One optimiser for the trained parameters; the method adds others.
+
+        Parameters outside the main optimisation (an EMA target network, a
+        WGAN critic with its own optimiser) are named by the method's
+        ``frozen_prefixes`` and left out.
+        """
+        frozen = tuple(self.method.frozen_prefixes)
+        named = [
+            (name, param)
+            for name, param in self.module_.named_parameters()
+            if param.requires_grad and not name.startswith(frozen)
+        ]
+        args, kwargs = self.get_params_for_optimizer("optimizer", named)
+        self.optimizer_ = self.optimizer(*args, **kwargs)
+        for name, optimizer in self.method.extra_optimizers(self).items():
+            setattr(self, name + "_", optimizer)
+        return self
+
+    def set_training_data(self, data, to_float):
+        """Put the training tensor on the device before ``fit``.
+
+        Parameters
+        ----------
+        data : Tensor of shape (N, ...)
+            Raw training samples (uint8 or float32).
+        to_float : callable
+            Turns a raw batch into the float tensor the views and the network
+            read (uint8 to [0, 1], float images rescaled, tabular unchanged).
+        """
+        self.train_data_ = data.to(self.device)
+        self.to_float_ = to_float
+        self._amp_dtype = None
+        if self.amp and str(self.device).startswith("cuda"):
+            self._amp_dtype = (torch.bfloat16 if torch.cuda.is_bf16_supported()
+                               else torch.float16)
+        self.grad_scaler_ = (torch.amp.GradScaler("cuda")
+                             if self._amp_dtype == torch.float16 else None)
+
+    def release_training_data(self):
+        """Drop the training tensor and per-fit state (they are not pickled)."""
+        for name in ("train_data_", "to_float_", "grad_scaler_", "views_"):
+            self.__dict__.pop(name, None)
+
+    def batch(self, indices):
+        """Float batch of training samples on the device."""
+        indices = torch.as_tensor(indices, device=self.device)
+        return self.to_float_(self.train_data_[indices])
+
+    @property
+    def epoch(self):
+        """Index of the epoch being trained, from 0."""
+        return max(len(self.history) - 1, 0)
+
+    def autocast(self):
+        """Mixed-precision context for the forward passes (no-op on CPU)."""
+        if getattr(self, "_amp_dtype", None) is None:
+            return contextlib.nullcontext()
+        return torch.autocast("cuda", dtype=self._amp_dtype)
+
+    # -- training -------------------------------------------------------------
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        indices = batch[0] if isinstance(batch, (tuple, list)) else batch
+        x = self.batch(indices)
+        with self.autocast():
+            outputs = self.method.training_outputs(self, x)
+        loss = self.get_loss(outputs, None, X=x, training=True)
+        if not torch.isfinite(loss):
+            raise TrainingDiverged(
+                f"The training loss became {loss.item()} at epoch {self.epoch + 1} "
+                f"(batch {len(self.history[-1]['batches']) + 1}); training stopped. "
+                "Lower lr, raise batch_size, or check the input for extreme values."
+            )
+        if self.grad_scaler_ is not None:
+            self.grad_scaler_.scale(loss).backward()
+        else:
+            loss.backward()
+        return {"loss": loss, "y_pred": None}
+
+    def train_step(self, batch, **fit_params):
+        """Zero the gradients, run one step, update, then the method's hooks."""
+        self.optimizer_.zero_grad(set_to_none=True)
+        step = self.train_step_single(batch, **fit_params)
+        self.notify(
+            "on_grad_computed",
+            named_parameters=TeeGenerator(self.module_.named_parameters()),
+            batch=batch,
+            training=True,
+        )
+        if self.grad_scaler_ is not None:
+            self.grad_scaler_.step(self.optimizer_)
+            self.grad_scaler_.update()
+        else:
+            self.optimizer_.step()
+        return step
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """Total loss of a step; the named terms are kept for the epoch log."""
+        terms = self.criterion_(y_pred, epoch=self.epoch)
+        self._loss_terms = {k: v.detach() for k, v in terms.items() if k != "loss"}
+        return terms["loss"]
+
+    # -- inference ------------------------------------------------------------
+
+    def infer(self, x, **fit_params):
+        """Inference outputs (a dict of tensors) for a raw batch."""
+        x = self.to_float_(torch.as_tensor(x).to(self.device))
+        with self.autocast():
+            return self.method.inference_outputs(self.module_, x)
+
+    def infer_all(self, data, to_float, batch_size):
+        """Inference outputs for all rows of a raw array, as float32 numpy.
+
+        Parameters
+        ----------
+        data : ndarray of shape (N, ...)
+        to_float : callable
+            As in :meth:`set_training_data`.
+        batch_size : int
+
+        Returns
+        -------
+        outputs : dict of ndarray
+        """
+        self.check_is_fitted()
+        self.to_float_ = to_float
+        self._set_training(False)
+        chunks = {}
+        try:
+            with torch.no_grad():
+                for start in range(0, len(data), batch_size):
+                    batch = torch.from_numpy(data[start:start + batch_size])
+                    n_rows = len(batch)
+                    # BLAS rounds differently for small or ragged row counts
+                    # (matrix-vector and edge kernels): padding every batch to
+                    # a multiple of 16 rows makes a sample's outputs
+                    # independent of how X is split into calls.
+                    n_padded = -(-n_rows // _ROW_MULTIPLE) * _ROW_MULTIPLE
+                    if n_padded > n_rows:
+                        filler = batch[:1].expand(n_padded - n_rows, *batch.shape[1:])
+                        batch = torch.cat([batch, filler])
+                    out = self.infer(batch)
+                    for key, value in out.items():
+                        chunks.setdefault(key, []).append(value[:n_rows].float().cpu())
+        finally:
+            self.__dict__.pop("to_float_", None)
+        return {key: torch.cat(values).numpy() for key, values in chunks.items()}
+
+
+class EpochLog(Callback):
+    """Per-epoch means of the loss terms, the stage and the throughput.
+
+    Loss terms are kept on the device during the epoch and averaged at its
+    end (one synchronisation per term and epoch). Writes ``stage``,
+    ``samples_per_sec`` and each term into the net's history.
+    """
+
+    def on_epoch_begin(self, net, **kwargs):
+        self._terms = {}
+        self._samples = 0
+        self._start = time.perf_counter()
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        if not training:
+            return
+        for name, value in getattr(net, "_loss_terms", {}).items():
+            self._terms.setdefault(name, []).append(value.float())
+        indices = batch[0] if isinstance(batch, (tuple, list)) else batch
+        self._samples += len(indices)
+
+    def on_epoch_end(self, net, **kwargs):
+        seconds = time.perf_counter() - self._start
+        net.history.record("stage", net.method.stage(net.epoch))
+        net.history.record("samples_per_sec", self._samples / max(seconds, 1e-9))
+        for name, values in self._terms.items():
+            net.history.record(name, float(torch.stack(values).mean()))
+
+
+class EMAUpdate(Callback):
+    """Exponential moving average of online parameters into a target network.
+
+    After each optimiser step, ``target <- momentum * target + (1 - momentum)
+    * online`` for the parameters, and buffers (BatchNorm statistics) are
+    copied (BYOL, Grill et al. 2020). Used by PIPCDR and BSC-IC.
+
+    Parameters
+    ----------
+    online : str
+        Attribute of ``net.module_`` holding the online module.
+    target : str
+        Attribute of ``net.module_`` holding the target module, of the same
+        architecture.
+    momentum : float, default=0.996
+    """
+
+    def __init__(self, online, target, momentum=0.996):
+        self.online = online
+        self.target = target
+        self.momentum = momentum
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if not training:
+            return
+        ema_update(getattr(net.module_, self.online), getattr(net.module_, self.target),
+                   self.momentum)
+
+
+@torch.no_grad()
+def ema_update(online, target, momentum):
+    """``target <- momentum * target + (1 - momentum) * online``, in place."""
+    online_params = list(online.parameters())
+    target_params = list(target.parameters())
+    torch._foreach_mul_(target_params, momentum)
+    torch._foreach_add_(target_params, online_params, alpha=1.0 - momentum)
+    for online_buffer, target_buffer in zip(online.buffers(), target.buffers()):
+        target_buffer.copy_(online_buffer)
+
+
+def history_records(net):
+    """The net's history as a list of per-epoch dicts (batch details dropped)."""
+    keys_dropped = {"batches", "train_batch_count"}
+    records = []
+    for row in net.history:
+        record = {k: v for k, v in row.items() if k not in keys_dropped}
+        records.append(record)
+    return records
+

@@ -1,0 +1,460 @@
+"""Batched random views made on the model's device, one call per batch.
+
+Every random parameter is drawn per sample (a crop box, a rotation, a jitter
+factor for each image), with a ``torch.Generator`` on the batch's device, and
+the whole batch is transformed by a handful of tensor operations: all
+geometric transforms of a view fold into one affine matrix per image and one
+``grid_sample`` call; colour operations broadcast per-image factors. There is no
+Python loop over images (``benchmarks/bench_deep.py`` compares this with
+torchvision's ``transforms.v2``, which draws one parameter set per call, and
+with kornia when it is installed).
+
+Images are (B, C, H, W) floats in [0, 1]; tabular rows are (B, D) in their own
+units. The networks standardise their inputs themselves.
+
+Policies
+--------
+``"simclr"``
+    Random resized crop (scale 0.2-1), horizontal flip, colour jitter
+    (0.4, 0.4, 0.4, 0.1) with p=0.8, grayscale with p=0.2, Gaussian blur with
+    p=0.5 for images of 64 pixels or more. The SimCLR / CC view.
+``"affine"``
+    Rotation (+-15 degrees), translation (+-15 %), scale (0.85-1.15), shear
+    (+-10 degrees) and Gaussian pixel noise (0.1), plus the colour jitter for
+    colour images. The default for images of at most 16 pixels (such as the
+    8x8 digits), where crops and flips destroy the content.
+``strong=True``
+    RandAugment-like: after the policy's geometric transform, each image
+    gets ``n_ops`` operations drawn from rotate, shear, translate, brightness,
+    contrast, colour, sharpness, posterize, solarize, autocontrast and
+    identity, each with a random magnitude, then a random cutout (FixMatch's
+    recipe). DPAC's second view.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+_GRAY_WEIGHTS = (0.299, 0.587, 0.114)
+# RGB <-> YIQ: hue is a rotation of the (I, Q) plane.
+_RGB_TO_YIQ = ((0.299, 0.587, 0.114), (0.596, -0.274, -0.322), (0.211, -0.523, 0.312))
+
+
+def _uniform(n, low, high, generator, device):
+    return low + (high - low) * torch.rand(n, generator=generator, device=device)
+
+
+def _bernoulli(n, p, generator, device):
+    return torch.rand(n, generator=generator, device=device) < p
+
+
+def grayscale(x):
+    """Luma of (B, C, H, W) images as (B, 1, H, W); grey images pass through."""
+    if x.shape[1] != 3:
+        return x.mean(dim=1, keepdim=True)
+    weights = x.new_tensor(_GRAY_WEIGHTS).view(1, 3, 1, 1)
+    return (x * weights).sum(dim=1, keepdim=True)
+
+
+def _blend(mask, new, old):
+    return torch.where(mask.view(-1, 1, 1, 1), new, old)
+
+
+def warp(x, theta):
+    """Resample images through per-image affine maps.
+
+    Parameters
+    ----------
+    x : Tensor of shape (B, C, H, W)
+    theta : Tensor of shape (B, 2, 3)
+        Maps output coordinates to input coordinates, both normalised to
+        [-1, 1] (the ``affine_grid`` convention). Outside pixels are zero.
+    """
+    grid = F.affine_grid(theta.to(x.dtype), list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros",
+                         align_corners=False)
+
+
+def resized_crop_theta(n, scale, ratio, flip_p, generator, device):
+    """Affine maps of random resized crops (and flips), as torchvision draws them.
+
+    The crop covers a fraction ``U(scale)`` of the image area with aspect
+    ratio log-uniform in ``ratio``, lies inside the image, and is resized to
+    the full output; with probability ``flip_p`` it is mirrored.
+
+    Returns
+    -------
+    theta : Tensor of shape (n, 2, 3)
+    """
+    area = _uniform(n, scale[0], scale[1], generator, device)
+    log_ratio = _uniform(n, math.log(ratio[0]), math.log(ratio[1]), generator, device)
+    aspect = torch.exp(log_ratio)
+    width = torch.sqrt(area * aspect).clamp(max=1.0)
+    height = torch.sqrt(area / aspect).clamp(max=1.0)
+    # centres such that the box stays inside [-1, 1]
+    cx = (1.0 - width) * _uniform(n, -1.0, 1.0, generator, device)
+    cy = (1.0 - height) * _uniform(n, -1.0, 1.0, generator, device)
+    flip = torch.where(_bernoulli(n, flip_p, generator, device), -1.0, 1.0)
+    theta = torch.zeros(n, 2, 3, device=device)
+    theta[:, 0, 0] = width * flip
+    theta[:, 0, 2] = cx
+    theta[:, 1, 1] = height
+    theta[:, 1, 2] = cy
+    return theta
+
+
+def affine_theta(n, degrees, translate, scale, shear, generator, device):
+    """Affine maps with random rotation, translation, scale and shear.
+
+    Parameters
+    ----------
+    degrees : float
+        Rotation drawn from U(-degrees, degrees).
+    translate : float
+        Shift drawn from U(-translate, translate) of the image size, per axis.
+    scale : (float, float)
+        Zoom factor range.
+    shear : float
+        Shear angle (degrees) drawn from U(-shear, shear), along x.
+
+    Returns
+    -------
+    theta : Tensor of shape (n, 2, 3)
+    """
+    angle = torch.deg2rad(_uniform(n, -degrees, degrees, generator, device))
+    shear_angle = torch.deg2rad(_uniform(n, -shear, shear, generator, device))
+    zoom = _uniform(n, scale[0], scale[1], generator, device)
+    tx = 2.0 * _uniform(n, -translate, translate, generator, device)
+    ty = 2.0 * _uniform(n, -translate, translate, generator, device)
+    cos, sin, tan = torch.cos(angle), torch.sin(angle), torch.tan(shear_angle)
+    # rotation @ shear, divided by zoom (the map goes from output to input)
+    theta = torch.zeros(n, 2, 3, device=device)
+    theta[:, 0, 0] = cos / zoom
+    theta[:, 0, 1] = (cos * tan - sin) / zoom
+    theta[:, 1, 0] = sin / zoom
+    theta[:, 1, 1] = (sin * tan + cos) / zoom
+    theta[:, 0, 2] = tx
+    theta[:, 1, 2] = ty
+    return theta
+
+
+def color_jitter(x, brightness, contrast, saturation, hue, p, generator):
+    """Per-image colour jitter applied with probability ``p``.
+
+    Brightness, contrast and saturation factors are drawn from
+    ``U(1 - v, 1 + v)`` and hue from ``U(-hue, hue)`` (a rotation of the YIQ
+    chroma plane by ``2 pi hue``); the operations run in this fixed order.
+    Grey images get brightness and contrast only.
+    """
+    n, device = x.shape[0], x.device
+    apply = _bernoulli(n, p, generator, device)
+    out = x
+    factor = _uniform(n, 1 - brightness, 1 + brightness, generator, device).view(-1, 1, 1, 1)
+    out = (out * factor).clamp(0, 1)
+    factor = _uniform(n, 1 - contrast, 1 + contrast, generator, device).view(-1, 1, 1, 1)
+    mean = grayscale(out).mean(dim=(1, 2, 3), keepdim=True)
+    out = ((out - mean) * factor + mean).clamp(0, 1)
+    if x.shape[1] == 3:
+        factor = _uniform(n, 1 - saturation, 1 + saturation, generator, device)
+        gray = grayscale(out)
+        out = ((out - gray) * factor.view(-1, 1, 1, 1) + gray).clamp(0, 1)
+        angle = 2 * math.pi * _uniform(n, -hue, hue, generator, device)
+        out = _rotate_hue(out, angle)
+    return _blend(apply, out, x)
+
+
+def _rotate_hue(x, angle):
+    to_yiq = x.new_tensor(_RGB_TO_YIQ)
+    from_yiq = torch.linalg.inv(to_yiq)
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    rotation = torch.zeros(x.shape[0], 3, 3, device=x.device, dtype=x.dtype)
+    rotation[:, 0, 0] = 1.0
+    rotation[:, 1, 1] = cos
+    rotation[:, 1, 2] = -sin
+    rotation[:, 2, 1] = sin
+    rotation[:, 2, 2] = cos
+    matrix = from_yiq @ rotation @ to_yiq  # (B, 3, 3)
+    # (B, 3, 3) x (B, 3, H, W) -> (B, 3, H, W)
+    return torch.einsum("bij,bjhw->bihw", matrix, x).clamp(0, 1)
+
+
+def random_grayscale(x, p, generator):
+    """Turn each colour image grey with probability ``p``."""
+    if x.shape[1] != 3:
+        return x
+    apply = _bernoulli(x.shape[0], p, generator, x.device)
+    return _blend(apply, grayscale(x).expand_as(x), x)
+
+
+def gaussian_blur(x, sigma_range, p, generator):
+    """Per-image Gaussian blur (sigma ~ U(sigma_range)) with probability ``p``.
+
+    One separable grouped convolution for the whole batch: image b uses its
+    own kernel through ``groups = B * C``.
+    """
+    n, channels, height, width = x.shape
+    device = x.device
+    size = max(3, int(0.1 * min(height, width)) | 1)
+    sigma = _uniform(n, sigma_range[0], sigma_range[1], generator, device)
+    offsets = torch.arange(size, device=device, dtype=x.dtype) - size // 2
+    kernel = torch.exp(-(offsets[None, :] ** 2) / (2 * sigma[:, None] ** 2))
+    kernel = kernel / kernel.sum(dim=1, keepdim=True)  # (B, size)
+    kernel = kernel.repeat_interleave(channels, dim=0)  # (B*C, size)
+    flat = x.reshape(1, n * channels, height, width)
+    pad = size // 2
+    flat = F.conv2d(F.pad(flat, (0, 0, pad, pad), mode="reflect"),
+                    kernel[:, None, :, None], groups=n * channels)
+    flat = F.conv2d(F.pad(flat, (pad, pad, 0, 0), mode="reflect"),
+                    kernel[:, None, None, :], groups=n * channels)
+    blurred = flat.reshape(n, channels, height, width)
+    apply = _bernoulli(n, p, generator, device)
+    return _blend(apply, blurred, x)
+
+
+def gaussian_noise(x, std, generator):
+    """Add N(0, std^2) noise to every value."""
+    return x + std * torch.randn(x.shape, generator=generator, device=x.device,
+                                 dtype=x.dtype)
+
+
+def cutout(x, max_fraction, generator, fill=0.5):
+    """Fill a random square (side up to ``max_fraction`` of the image) per image."""
+    n, _, height, width = x.shape
+    device = x.device
+    side = _uniform(n, 0.0, max_fraction, generator, device) * min(height, width)
+    cy = _uniform(n, 0.0, height, generator, device)
+    cx = _uniform(n, 0.0, width, generator, device)
+    rows = torch.arange(height, device=device).view(1, height, 1)
+    cols = torch.arange(width, device=device).view(1, 1, width)
+    inside = ((rows - cy.view(-1, 1, 1)).abs() <= side.view(-1, 1, 1) / 2) & (
+        (cols - cx.view(-1, 1, 1)).abs() <= side.view(-1, 1, 1) / 2
+    )
+    return torch.where(inside[:, None], torch.full_like(x, fill), x)
+
+
+# ----------------------------------------------------------- RandAugment-like
+
+_GEOMETRIC_OPS = ("rotate", "shear_x", "shear_y", "translate_x", "translate_y")
+_PHOTOMETRIC_OPS = ("autocontrast", "brightness", "color", "contrast", "sharpness",
+                    "posterize", "solarize")
+RAND_AUGMENT_OPS = ("identity",) + _GEOMETRIC_OPS + _PHOTOMETRIC_OPS
+
+
+def _choose_ops(n, n_ops, generator, device):
+    """(n, len(RAND_AUGMENT_OPS)) mask with ``n_ops`` distinct ops per row."""
+    scores = torch.rand(n, len(RAND_AUGMENT_OPS), generator=generator, device=device)
+    ranks = scores.argsort(dim=1).argsort(dim=1)
+    return ranks < n_ops
+
+
+def rand_augment(x, n_ops, generator, theta=None):
+    """RandAugment-like strong view, batched.
+
+    Each image draws ``n_ops`` distinct operations with random magnitudes
+    (FixMatch's ranges). The geometric ones fold into ``theta`` (composed
+    after an optional base map) and are applied in one warp; each photometric
+    one is computed for the batch and kept where selected.
+
+    Parameters
+    ----------
+    x : Tensor of shape (B, C, H, W), in [0, 1]
+    n_ops : int
+    generator : torch.Generator
+    theta : Tensor of shape (B, 2, 3), optional
+        Base geometric map (e.g. a random crop) applied before the ops.
+    """
+    n, device = x.shape[0], x.device
+    chosen = _choose_ops(n, n_ops, generator, device)
+    op = {name: chosen[:, i] for i, name in enumerate(RAND_AUGMENT_OPS)}
+
+    def magnitude(low, high, name):
+        value = _uniform(n, low, high, generator, device)
+        return torch.where(op[name], value, torch.zeros_like(value))
+
+    angle = torch.deg2rad(magnitude(-30.0, 30.0, "rotate"))
+    shear_x = magnitude(-0.3, 0.3, "shear_x")
+    shear_y = magnitude(-0.3, 0.3, "shear_y")
+    shift_x = 2.0 * magnitude(-0.3, 0.3, "translate_x")
+    shift_y = 2.0 * magnitude(-0.3, 0.3, "translate_y")
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    ops_matrix = torch.zeros(n, 3, 3, device=device)
+    ops_matrix[:, 0, 0] = cos + shear_x * sin
+    ops_matrix[:, 0, 1] = -sin + shear_x * cos
+    ops_matrix[:, 1, 0] = sin + shear_y * cos
+    ops_matrix[:, 1, 1] = cos - shear_y * sin
+    ops_matrix[:, 0, 2] = shift_x
+    ops_matrix[:, 1, 2] = shift_y
+    ops_matrix[:, 2, 2] = 1.0
+    if theta is not None:
+        base = torch.zeros(n, 3, 3, device=device)
+        base[:, :2] = theta
+        base[:, 2, 2] = 1.0
+        ops_matrix = base @ ops_matrix
+    x = warp(x, ops_matrix[:, :2])
+
+    def apply(name, new):
+        nonlocal x
+        x = _blend(op[name], new.clamp(0, 1), x)
+
+    low = x.amin(dim=(1, 2, 3), keepdim=True)
+    high = x.amax(dim=(1, 2, 3), keepdim=True)
+    apply("autocontrast", (x - low) / (high - low).clamp_min(1e-3))
+    factor = 1.0 + _uniform(n, -0.9, 0.9, generator, device).view(-1, 1, 1, 1)
+    apply("brightness", x * factor)
+    factor = 1.0 + _uniform(n, -0.9, 0.9, generator, device).view(-1, 1, 1, 1)
+    gray = grayscale(x)
+    apply("color", (x - gray) * factor + gray)
+    factor = 1.0 + _uniform(n, -0.9, 0.9, generator, device).view(-1, 1, 1, 1)
+    mean = grayscale(x).mean(dim=(1, 2, 3), keepdim=True)
+    apply("contrast", (x - mean) * factor + mean)
+    factor = 1.0 + _uniform(n, -0.9, 0.9, generator, device).view(-1, 1, 1, 1)
+    smooth = F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, stride=1)
+    apply("sharpness", smooth + factor * (x - smooth))
+    bits = torch.randint(4, 9, (n,), generator=generator, device=device)
+    levels = (2.0 ** bits.to(x.dtype)).view(-1, 1, 1, 1)
+    apply("posterize", torch.floor(x * (levels - 1) + 0.5) / (levels - 1))
+    threshold = _uniform(n, 0.0, 1.0, generator, device).view(-1, 1, 1, 1)
+    apply("solarize", torch.where(x >= threshold, 1.0 - x, x))
+    return cutout(x, 0.5, generator)
+
+
+# ------------------------------------------------------------------ view makers
+
+
+class ImageViews:
+    """Random views of (B, C, H, W) images in [0, 1].
+
+    Parameters
+    ----------
+    policy : {"simclr", "affine"}
+        See the module docstring.
+    strong : bool, default=False
+        Add RandAugment-like operations and cutout.
+    n_ops : int, default=2
+        Operations per image for the strong view.
+    blur : bool or None, default=None
+        Gaussian blur (p=0.5); None turns it on for images of 64 pixels or more.
+    crop_scale : (float, float), default=(0.2, 1.0)
+        Area range of the random resized crop ("simclr").
+    noise : float, default=0.1
+        Pixel noise of the "affine" policy.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepclust.deep.augment import ImageViews
+    >>> views = ImageViews("simclr")
+    >>> x = torch.rand(16, 3, 32, 32)
+    >>> g = torch.Generator().manual_seed(0)
+    >>> views(x, g).shape
+    torch.Size([16, 3, 32, 32])
+    """
+
+    def __init__(self, policy="simclr", strong=False, n_ops=2, blur=None,
+                 crop_scale=(0.2, 1.0), noise=0.1):
+        if policy not in ("simclr", "affine"):
+            raise ValueError(f"policy should be 'simclr' or 'affine', got {policy!r}.")
+        self.policy = policy
+        self.strong = strong
+        self.n_ops = n_ops
+        self.blur = blur
+        self.crop_scale = crop_scale
+        self.noise = noise
+
+    def __call__(self, x, generator):
+        n, channels, height, width = x.shape
+        device = x.device
+        if self.policy == "simclr":
+            theta = resized_crop_theta(n, self.crop_scale, (3 / 4, 4 / 3), 0.5,
+                                       generator, device)
+        else:
+            theta = affine_theta(n, 15.0, 0.15, (0.85, 1.15), 10.0, generator, device)
+        if self.strong:
+            x = rand_augment(x, self.n_ops, generator, theta)
+        else:
+            x = warp(x, theta)
+        if channels == 3 or self.policy == "simclr":
+            x = color_jitter(x, 0.4, 0.4, 0.4, 0.1, 0.8, generator)
+            x = random_grayscale(x, 0.2, generator)
+        blur = self.blur if self.blur is not None else min(height, width) >= 64
+        if blur:
+            x = gaussian_blur(x, (0.1, 2.0), 0.5, generator)
+        if self.policy == "affine":
+            x = gaussian_noise(x, self.noise, generator)
+        return x
+
+
+class TabularViews:
+    """Random views of (B, D) rows: Gaussian noise and feature masking.
+
+    Parameters
+    ----------
+    scale : Tensor of shape (D,)
+        Per-feature standard deviation of the training data; the noise is
+        ``noise * scale``.
+    fill : Tensor of shape (D,)
+        Value a masked feature takes (the training mean).
+    noise : float, default=0.1
+        Noise level relative to each feature's spread.
+    mask_p : float, default=0.1
+        Probability that a feature is masked.
+    """
+
+    def __init__(self, scale, fill, noise=0.1, mask_p=0.1):
+        self.scale = scale
+        self.fill = fill
+        self.noise = noise
+        self.mask_p = mask_p
+
+    def __call__(self, x, generator):
+        scale = self.scale.to(x.device, x.dtype)
+        fill = self.fill.to(x.device, x.dtype)
+        noisy = x + self.noise * scale * torch.randn(
+            x.shape, generator=generator, device=x.device, dtype=x.dtype)
+        mask = torch.rand(x.shape, generator=generator, device=x.device) < self.mask_p
+        return torch.where(mask, fill.expand_as(x), noisy)
+
+
+class Views:
+    """The weak and strong view makers of a fit, with their generator.
+
+    Parameters
+    ----------
+    weak, strong : callable
+        ``f(x, generator) -> Tensor`` of the shape of ``x``.
+    generator : torch.Generator
+        On the device of the batches.
+    """
+
+    def __init__(self, weak, strong, generator):
+        self.weak_maker = weak
+        self.strong_maker = strong
+        self.generator = generator
+
+    def weak(self, x):
+        return self.weak_maker(x, self.generator)
+
+    def strong(self, x):
+        return self.strong_maker(x, self.generator)
+
+
+def default_view_makers(spec, scale=None, fill=None):
+    """The ``augment="auto"`` weak and strong view makers for some data.
+
+    Parameters
+    ----------
+    spec : InputSpec
+    scale, fill : Tensor of shape (D,), optional
+        Per-feature spread and mean (tabular data only).
+
+    Returns
+    -------
+    weak, strong : callable
+    """
+    if spec.kind == "tabular":
+        return (TabularViews(scale, fill, noise=0.1, mask_p=0.1),
+                TabularViews(scale, fill, noise=0.2, mask_p=0.3))
+    size = min(spec.image_shape[1:])
+    policy = "affine" if size <= 16 else "simclr"
+    return ImageViews(policy), ImageViews(policy, strong=True, n_ops=2)

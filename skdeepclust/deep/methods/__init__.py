@@ -1,0 +1,5 @@
+"""Deep clustering methods: thin assemblies of backbones, heads, views and losses."""
+
+from .dpac import DPACClusterer
+
+__all__ = ["DPACClusterer"]

@@ -1,0 +1,121 @@
+"""Batched per-sample views."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from skdeepclust.deep import augment as A
+
+
+def gen(seed=0):
+    return torch.Generator().manual_seed(seed)
+
+
+def test_identity_crop_is_identity():
+    x = torch.rand(4, 3, 16, 16)
+    theta = A.resized_crop_theta(4, (1.0, 1.0), (1.0, 1.0), 0.0, gen(), "cpu")
+    np.testing.assert_allclose(A.warp(x, theta).numpy(), x.numpy(), atol=1e-5)
+
+
+def test_flip_mirrors_the_image():
+    x = torch.rand(2, 1, 8, 8)
+    theta = A.resized_crop_theta(2, (1.0, 1.0), (1.0, 1.0), 1.0, gen(), "cpu")
+    np.testing.assert_allclose(A.warp(x, theta).numpy(), x.flip(-1).numpy(), atol=1e-5)
+
+
+def test_crop_box_follows_torchvision_ranges():
+    theta = A.resized_crop_theta(5000, (0.2, 1.0), (3 / 4, 4 / 3), 0.5, gen(), "cpu")
+    width, height = theta[:, 0, 0].abs(), theta[:, 1, 1]
+    area = width * height
+    assert area.min() >= 0.2 - 1e-6 and area.max() <= 1.0 + 1e-6
+    # boxes lie inside the image: |centre| + half-size <= 1
+    assert torch.all(theta[:, 0, 2].abs() + width <= 1 + 1e-6)
+    assert torch.all(theta[:, 1, 2].abs() + height <= 1 + 1e-6)
+    flipped = (theta[:, 0, 0] < 0).float().mean().item()
+    assert 0.45 < flipped < 0.55
+
+
+def test_parameters_differ_per_sample():
+    # The same image repeated gets a different view in each row.
+    x = torch.rand(1, 3, 32, 32).expand(8, -1, -1, -1).contiguous()
+    views = A.ImageViews("simclr")(x, gen())
+    flat = views.flatten(1)
+    distinct = {tuple(np.round(row.numpy()[:50], 4)) for row in flat}
+    assert len(distinct) == 8
+
+
+def test_same_generator_seed_same_views():
+    x = torch.rand(6, 3, 32, 32)
+    for maker in (A.ImageViews("simclr"), A.ImageViews("affine", strong=True)):
+        a, b = maker(x, gen(3)), maker(x, gen(3))
+        assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("policy", ["simclr", "affine"])
+@pytest.mark.parametrize("strong", [False, True])
+@pytest.mark.parametrize("channels,size", [(1, 8), (3, 32), (3, 96)])
+def test_shapes_and_range(policy, strong, channels, size):
+    x = torch.rand(5, channels, size, size)
+    out = A.ImageViews(policy, strong=strong)(x, gen())
+    assert out.shape == x.shape
+    assert torch.all(torch.isfinite(out))
+    if policy == "simclr":
+        assert out.min() >= 0.0 and out.max() <= 1.0
+
+
+def test_color_jitter_keeps_grey_images_grey_and_hue_rotation_is_identity_at_zero():
+    x = torch.rand(3, 3, 8, 8)
+    same = A._rotate_hue(x, torch.zeros(3))
+    np.testing.assert_allclose(same.numpy(), x.numpy(), atol=1e-5)
+    grey = A.grayscale(x).expand_as(x).contiguous()
+    jittered = A.color_jitter(grey, 0.4, 0.4, 0.4, 0.1, 1.0, gen())
+    # saturation and hue leave grey pixels grey
+    assert (jittered[:, 0] - jittered[:, 1]).abs().max() < 1e-5
+
+
+def test_blur_preserves_constant_images_and_smooths_noise():
+    constant = torch.full((2, 3, 64, 64), 0.3)
+    np.testing.assert_allclose(
+        A.gaussian_blur(constant, (1.0, 2.0), 1.0, gen()).numpy(), 0.3, atol=1e-6)
+    noise = torch.rand(2, 1, 64, 64)
+    assert A.gaussian_blur(noise, (1.5, 2.0), 1.0, gen()).std() < noise.std() * 0.6
+
+
+def test_rand_augment_picks_n_distinct_ops():
+    mask = A._choose_ops(1000, 2, gen(), "cpu")
+    assert torch.all(mask.sum(1) == 2)
+    frequency = mask.float().mean(0)
+    expected = 2 / len(A.RAND_AUGMENT_OPS)
+    assert torch.all((frequency - expected).abs() < 0.05)
+
+
+def test_affine_theta_rotation_only():
+    theta = A.affine_theta(100, 30.0, 0.0, (1.0, 1.0), 0.0, gen(), "cpu")
+    linear = theta[:, :, :2]
+    # pure rotations: orthogonal with determinant one, angles within 30 degrees
+    eye = linear @ linear.transpose(1, 2)
+    np.testing.assert_allclose(eye.numpy(), np.broadcast_to(np.eye(2), eye.shape), atol=1e-5)
+    angles = torch.atan2(theta[:, 1, 0], theta[:, 0, 0]).abs()
+    assert angles.max() <= math.radians(30) + 1e-6
+
+
+def test_tabular_views_noise_and_masking():
+    scale = torch.tensor([1.0, 10.0, 100.0])
+    fill = torch.tensor([5.0, 6.0, 7.0])
+    views = A.TabularViews(scale, fill, noise=0.1, mask_p=0.25)
+    x = torch.zeros(20000, 3)
+    out = views(x, gen())
+    masked = out == fill
+    assert 0.22 < masked.float().mean() < 0.28
+    noise_std = torch.stack([out[~masked[:, j], j].std() for j in range(3)])
+    np.testing.assert_allclose(noise_std.numpy(), (0.1 * scale).numpy(), rtol=0.05)
+
+
+def test_cutout_fills_a_square():
+    x = torch.zeros(200, 1, 16, 16)
+    out = A.cutout(x, 0.5, gen(), fill=1.0)
+    filled = out.sum((1, 2, 3))
+    assert filled.max() <= (0.5 * 16 + 1) ** 2
+    assert (filled > 0).float().mean() > 0.5

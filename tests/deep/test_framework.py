@@ -1,0 +1,214 @@
+"""The deep framework (BaseDeepClusterer + skorch bridge), through DPACClusterer."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import make_blobs
+from skorch.callbacks import Callback
+
+from skdeepclust import DPACClusterer
+from skdeepclust.datasets import load_digit_images
+from skdeepclust.deep import TrainingDiverged
+from skdeepclust.deep._input import infer_spec
+
+TINY = dict(pretrain_epochs=1, max_epochs=1, batch_size=32, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    images, y = load_digit_images()
+    return images[:128], y[:128]
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    X, y = make_blobs(n_samples=96, centers=3, n_features=5, random_state=0)
+    return X.astype(np.float32), y
+
+
+def test_image_layouts_are_read_the_same_way(digits):
+    images, _ = digits
+    rgb = np.repeat(images[..., None], 3, axis=-1)  # (N, H, W, 3)
+    layouts = {
+        "channels_last": rgb,
+        "channels_first": np.moveaxis(rgb, -1, 1),
+        "flat": rgb.reshape(len(rgb), -1),
+    }
+    labels = {}
+    for name, X in layouts.items():
+        model = DPACClusterer(n_clusters=4, image_shape=(8, 8, 3) if name == "flat" else None,
+                              **TINY)
+        labels[name] = model.fit_predict(X)
+    np.testing.assert_array_equal(labels["channels_last"], labels["channels_first"])
+    np.testing.assert_array_equal(labels["channels_last"], labels["flat"])
+    grey = DPACClusterer(n_clusters=4, **TINY).fit_predict(images)
+    grey_flat = DPACClusterer(n_clusters=4, image_shape=(8, 8), **TINY).fit_predict(
+        images.reshape(len(images), -1))
+    np.testing.assert_array_equal(grey, grey_flat)
+
+
+@pytest.mark.parametrize(
+    "shape,expected",
+    [((10, 5), ("tabular", None)), ((10, 8, 8), ("image", (1, 8, 8))),
+     ((10, 32, 32, 3), ("image", (3, 32, 32))), ((10, 3, 32, 32), ("image", (3, 32, 32))),
+     ((10, 1, 28, 28), ("image", (1, 28, 28)))],
+)
+def test_input_spec(shape, expected):
+    spec = infer_spec(np.zeros(shape, dtype=np.float32))
+    assert (spec.kind, spec.image_shape) == expected
+
+
+@pytest.mark.parametrize(
+    "X,kwargs,match",
+    [
+        (np.zeros((10, 2, 3, 4, 5)), {}, "dimension"),
+        (np.zeros((10, 5, 7, 9)), {}, "channel axis"),
+        (np.zeros((10, 64)), {"image_shape": (8, 9)}, "holds 72 values"),
+        (np.zeros((10, 8, 8)), {"image_shape": (4, 16)}, "does not match"),
+        (np.zeros((10, 5)), {"backbone": "convnet"}, "needs images"),
+        (np.zeros((5, 3)), {"n_clusters": 6}, "n_samples=5 should be >= n_clusters=6"),
+        (np.zeros((1, 3)), {"n_clusters": 1}, "1 sample"),
+        (np.full((10, 3), np.nan), {}, "NaN"),
+    ],
+)
+def test_bad_input(X, kwargs, match):
+    params = {**TINY, "n_clusters": 2, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        DPACClusterer(**params).fit(X)
+
+
+def test_sparse_and_wrong_shape_at_predict(digits):
+    import scipy.sparse as sp
+
+    with pytest.raises(TypeError, match="Sparse"):
+        DPACClusterer(n_clusters=2, **TINY).fit(sp.csr_matrix(np.eye(10)))
+    images, _ = digits
+    model = DPACClusterer(n_clusters=3, **TINY).fit(images)
+    with pytest.raises(ValueError, match="shape"):
+        model.predict(np.zeros((4, 8, 9), dtype=np.float32))
+
+
+def test_same_seed_same_labels_and_global_rng_untouched(blobs):
+    X, _ = blobs
+    torch.manual_seed(123)
+    expected_next = torch.rand(3)
+    torch.manual_seed(123)
+    a = DPACClusterer(n_clusters=3, **TINY).fit(X)
+    assert torch.equal(torch.rand(3), expected_next)
+    b = DPACClusterer(n_clusters=3, **TINY).fit(X)
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+    c = DPACClusterer(n_clusters=3, **{**TINY, "random_state": 1}).fit(X)
+    assert not np.array_equal(a.transform(X), c.transform(X))
+
+
+def test_pickle_round_trip(blobs):
+    X, _ = blobs
+    model = DPACClusterer(n_clusters=3, **TINY).fit(X)
+    loaded = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    np.testing.assert_array_equal(loaded.transform(X), model.transform(X))
+    assert not hasattr(loaded.net_, "train_data_")
+
+
+class _NaNAfterFirstStep(torch.nn.Module):
+    feature_dim = 16
+
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(5, 16)
+        self.calls = 0
+
+    def forward(self, x):
+        self.calls += 1
+        out = self.linear(x)
+        return out * float("nan") if self.training and self.calls > 3 else out
+
+
+def test_divergence_stops_with_a_clear_error(blobs):
+    X, _ = blobs
+    model = DPACClusterer(n_clusters=3, backbone=_NaNAfterFirstStep(),
+                          **{**TINY, "pretrain_epochs": 3})
+    with pytest.raises(TrainingDiverged, match=r"loss became nan at epoch \d+"):
+        model.fit(X)
+
+
+class _InterruptAt(Callback):
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            raise KeyboardInterrupt
+
+
+def test_keyboard_interrupt_leaves_a_usable_model(blobs):
+    X, _ = blobs
+    model = DPACClusterer(n_clusters=3, callbacks=[_InterruptAt(2)],
+                          **{**TINY, "pretrain_epochs": 5, "max_epochs": 5})
+    model.fit(X)
+    assert len(model.history_) == 2
+    assert model.labels_.shape == (len(X),)
+    np.testing.assert_array_equal(model.predict(X), model.labels_)
+
+
+def test_history_records_stages_terms_and_throughput(blobs):
+    X, _ = blobs
+    model = DPACClusterer(n_clusters=3, **{**TINY, "pretrain_epochs": 2, "max_epochs": 2})
+    model.fit(X)
+    assert [h["stage"] for h in model.history_] == ["pretrain"] * 2 + ["cluster"] * 2
+    assert all(h["samples_per_sec"] > 0 and h["dur"] > 0 for h in model.history_)
+    assert "clustering" in model.history_[-1] and "contrastive" in model.history_[-1]
+    assert model.history_[-1]["train_loss"] == pytest.approx(
+        model.history_[-1]["contrastive"] + model.history_[-1]["clustering"], rel=1e-5)
+
+
+def test_verbose_shows_progress_and_log(blobs, capsys):
+    X, _ = blobs
+    DPACClusterer(n_clusters=3, verbose=1, **TINY).fit(X)
+    captured = capsys.readouterr()
+    assert "train_loss" in captured.out
+    assert "contrastive" in captured.out
+
+
+def test_custom_augment_callable_is_used(blobs):
+    X, _ = blobs
+    calls = []
+
+    def augment(x):
+        calls.append(tuple(x.shape))
+        return x + 0.01 * torch.randn_like(x)
+
+    DPACClusterer(n_clusters=3, augment=augment, **TINY).fit(X)
+    assert calls and all(shape == (32, 5) for shape in calls)
+
+
+def test_custom_backbone_module_is_copied(blobs):
+    X, _ = blobs
+    backbone = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.ReLU())
+    before = [p.detach().clone() for p in backbone.parameters()]
+    model = DPACClusterer(n_clusters=3, backbone=backbone, **TINY).fit(X)
+    assert model.transform(X).shape == (len(X), 8)
+    for p, q in zip(before, backbone.parameters()):
+        assert torch.equal(p, q)
+
+
+def test_resnet18_builds_and_runs_one_step():
+    rng = np.random.RandomState(0)
+    images = rng.randint(0, 256, size=(8, 16, 16, 3), dtype=np.uint8)
+    model = DPACClusterer(n_clusters=2, backbone="resnet18", pretrain_epochs=1,
+                          max_epochs=0, batch_size=8, random_state=0).fit(images)
+    assert model.transform(images).shape == (8, 512)
+    assert np.isfinite(model.history_[0]["train_loss"])
+
+
+@pytest.mark.gpu
+def test_fit_on_cuda_and_load_on_cpu(blobs, tmp_path):
+    X, _ = blobs
+    model = DPACClusterer(n_clusters=3, device="cuda", **TINY).fit(X)
+    assert next(model.net_.module_.parameters()).is_cuda
+    state = pickle.dumps(model)
+    loaded = pickle.loads(state)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
