@@ -2,6 +2,14 @@
 
 from ._base import BaseDeepClusterer
 from ._net import DeepClusteringNet, TrainingDiverged
+from .callbacks import ClusteringScore, EMAUpdate
 from .methods import DPACClusterer
 
-__all__ = ["BaseDeepClusterer", "DeepClusteringNet", "TrainingDiverged", "DPACClusterer"]
+__all__ = [
+    "BaseDeepClusterer",
+    "DeepClusteringNet",
+    "TrainingDiverged",
+    "ClusteringScore",
+    "EMAUpdate",
+    "DPACClusterer",
+]

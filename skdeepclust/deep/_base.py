@@ -13,7 +13,8 @@ from skorch.callbacks import ProgressBar
 
 from ..cluster._base import check_n_clusters, compact_labels
 from ._input import check_matches, infer_spec, to_network_layout
-from ._net import DeepClusteringNet, EpochLog, history_records
+from ._net import DeepClusteringNet, history_records
+from .callbacks import EpochLog
 from .augment import Views, default_view_makers
 from .backbones import BACKBONES, Standardize, build_backbone
 

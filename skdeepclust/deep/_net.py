@@ -11,11 +11,9 @@ overridden: ``initialize_optimizer``, ``train_step``, ``train_step_single``,
 """
 
 import contextlib
-import time
 
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback
 from skorch.utils import TeeGenerator
 
 
@@ -179,6 +177,8 @@ class DeepClusteringNet(NeuralNet):
         outputs : dict of ndarray
         """
         self.check_is_fitted()
+        previous = self.__dict__.get("to_float_")
+        was_training = self.module_.training
         self.to_float_ = to_float
         self._set_training(False)
         chunks = {}
@@ -199,77 +199,13 @@ class DeepClusteringNet(NeuralNet):
                     for key, value in out.items():
                         chunks.setdefault(key, []).append(value[:n_rows].float().cpu())
         finally:
-            self.__dict__.pop("to_float_", None)
+            # called during training too (monitoring callbacks): restore state
+            if previous is None:
+                self.__dict__.pop("to_float_", None)
+            else:
+                self.to_float_ = previous
+            self._set_training(was_training)
         return {key: torch.cat(values).numpy() for key, values in chunks.items()}
-
-
-class EpochLog(Callback):
-    """Per-epoch means of the loss terms, the stage and the throughput.
-
-    Loss terms are kept on the device during the epoch and averaged at its
-    end (one synchronisation per term and epoch). Writes ``stage``,
-    ``samples_per_sec`` and each term into the net's history.
-    """
-
-    def on_epoch_begin(self, net, **kwargs):
-        self._terms = {}
-        self._samples = 0
-        self._start = time.perf_counter()
-
-    def on_batch_end(self, net, batch=None, training=False, **kwargs):
-        if not training:
-            return
-        for name, value in getattr(net, "_loss_terms", {}).items():
-            self._terms.setdefault(name, []).append(value.float())
-        indices = batch[0] if isinstance(batch, (tuple, list)) else batch
-        self._samples += len(indices)
-
-    def on_epoch_end(self, net, **kwargs):
-        seconds = time.perf_counter() - self._start
-        net.history.record("stage", net.method.stage(net.epoch))
-        net.history.record("samples_per_sec", self._samples / max(seconds, 1e-9))
-        for name, values in self._terms.items():
-            net.history.record(name, float(torch.stack(values).mean()))
-
-
-class EMAUpdate(Callback):
-    """Exponential moving average of online parameters into a target network.
-
-    After each optimiser step, ``target <- momentum * target + (1 - momentum)
-    * online`` for the parameters, and buffers (BatchNorm statistics) are
-    copied (BYOL, Grill et al. 2020). Used by PIPCDR and BSC-IC.
-
-    Parameters
-    ----------
-    online : str
-        Attribute of ``net.module_`` holding the online module.
-    target : str
-        Attribute of ``net.module_`` holding the target module, of the same
-        architecture.
-    momentum : float, default=0.996
-    """
-
-    def __init__(self, online, target, momentum=0.996):
-        self.online = online
-        self.target = target
-        self.momentum = momentum
-
-    def on_batch_end(self, net, training=False, **kwargs):
-        if not training:
-            return
-        ema_update(getattr(net.module_, self.online), getattr(net.module_, self.target),
-                   self.momentum)
-
-
-@torch.no_grad()
-def ema_update(online, target, momentum):
-    """``target <- momentum * target + (1 - momentum) * online``, in place."""
-    online_params = list(online.parameters())
-    target_params = list(target.parameters())
-    torch._foreach_mul_(target_params, momentum)
-    torch._foreach_add_(target_params, online_params, alpha=1.0 - momentum)
-    for online_buffer, target_buffer in zip(online.buffers(), target.buffers()):
-        target_buffer.copy_(online_buffer)
 
 
 def history_records(net):

@@ -1,0 +1,347 @@
+"""Quality and speed of the deep estimators on scikit-learn's digits.
+
+Runs the anchors and this library in the same process, prints the tables and
+writes ``benchmarks/results/deep.md`` and PNG plots (accuracy per epoch).
+
+    python benchmarks/bench_deep.py                   # all methods, 3 seeds
+    python benchmarks/bench_deep.py --methods dpac    # a subset
+    python benchmarks/bench_deep.py --quick           # a smoke run (few epochs)
+
+Sections
+--------
+1. Quality: ACC / NMI / ARI of each deep estimator on the 1,797 real 8x8
+   digit images (3 seeds, default CPU settings unless stated), both by the
+   estimator's own prediction rule and by k-means on its embedding, against
+   scikit-learn's KMeans and PAC on the raw pixels. A fit must finish within
+   10 minutes on this 2-core CPU. Accuracy per epoch is plotted.
+2. Throughput: samples per second of ``fit`` (the skorch bridge) against a
+   plain torch loop running the same network, loss and views.
+3. Views: seconds per batch of this library's batched views against
+   torchvision ``transforms.v2`` (one parameter set per call, so per-sample
+   randomness needs a Python loop over images) and kornia (per-sample
+   parameters, batched) when installed.
+"""
+
+import argparse
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.cluster import KMeans
+
+from skdeepclust import PAC, DPACClusterer
+from skdeepclust.datasets import load_digit_images
+from skdeepclust.deep._base import _Encoder, _ToFloat
+from skdeepclust.deep.augment import ImageViews, Views
+from skdeepclust.deep.backbones import Standardize, build_backbone
+from skdeepclust.deep.callbacks import ClusteringScore
+from skdeepclust.metrics import clustering_report
+
+RESULTS = Path(__file__).resolve().parent / "results"
+TIME_LIMIT_SECONDS = 600
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+# Each entry: (label, factory(seed, quick) -> unfitted estimator)
+def _dpac(seed, quick):
+    epochs = dict(pretrain_epochs=5, max_epochs=5) if quick else {}
+    return DPACClusterer(n_clusters=10, random_state=seed, **epochs)
+
+
+METHODS = {
+    "dpac": ("DPACClusterer", _dpac),
+}
+
+
+def _budget(model):
+    params = model.get_params()
+    stages = [params[k] for k in ("pretrain_epochs", "max_epochs") if k in params]
+    return " + ".join(str(s) for s in stages) + " epochs"
+
+
+# ------------------------------------------------------------------ quality
+
+
+def run_quality(method_names, seeds, quick):
+    images, y = load_digit_images()
+    X_flat = images.reshape(len(images), -1)
+    rows, curves = [], {}
+
+    for name, make in [("sklearn KMeans on pixels", lambda s: KMeans(10, n_init=10, random_state=s)),
+                       ("PAC on pixels", lambda s: PAC(10, random_state=s))]:
+        make(0).fit(X_flat[:50])
+        reports, times = [], []
+        for seed in seeds:
+            start = time.perf_counter()
+            labels = make(seed).fit_predict(X_flat)
+            times.append(time.perf_counter() - start)
+            reports.append(clustering_report(y, labels))
+        rows.append(_quality_row(name, reports, None, times))
+
+    for key in method_names:
+        label, factory = METHODS[key]
+        reports, embedding_reports, times, accs = [], [], [], []
+        for seed in seeds:
+            model = factory(seed, quick)
+            model.set_params(callbacks=[ClusteringScore(images, y, name="acc")])
+            torch.manual_seed(0)
+            start = time.perf_counter()
+            model.fit(images)
+            seconds = time.perf_counter() - start
+            times.append(seconds)
+            reports.append(clustering_report(y, model.labels_))
+            embedding = model.transform(images)
+            km = KMeans(10, n_init=10, random_state=seed).fit_predict(embedding)
+            embedding_reports.append(clustering_report(y, km))
+            accs.append([h["acc"] for h in model.history_])
+            print(f"  {key} seed {seed}: ACC {reports[-1]['acc']:.3f} "
+                  f"(k-means on embedding {embedding_reports[-1]['acc']:.3f}) "
+                  f"in {seconds:.0f} s", flush=True)
+            if seconds > TIME_LIMIT_SECONDS:
+                print(f"  WARNING: {key} took {seconds:.0f} s, over the "
+                      f"{TIME_LIMIT_SECONDS} s budget", flush=True)
+        rows.append(_quality_row(f"{label} ({_budget(model)})", reports, embedding_reports,
+                                 times))
+        curves[label] = np.array(accs)
+    return rows, curves
+
+
+def _quality_row(name, reports, embedding_reports, times):
+    def stat(rs, key):
+        values = [r[key] for r in rs]
+        return f"{np.mean(values):.3f} +- {np.std(values):.3f}"
+
+    return (
+        name,
+        stat(reports, "acc"),
+        stat(reports, "nmi"),
+        stat(reports, "ari"),
+        stat(embedding_reports, "acc") if embedding_reports else "-",
+        f"{np.mean(times):.1f}",
+    )
+
+
+def plot_curves(curves, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for label, accs in curves.items():
+        epochs = np.arange(1, accs.shape[1] + 1)
+        mean = accs.mean(0)
+        ax.plot(epochs, mean, label=label)
+        ax.fill_between(epochs, accs.min(0), accs.max(0), alpha=0.2)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("ACC of the prediction rule (digits)")
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# --------------------------------------------------------------- throughput
+
+
+class _PlainContext:
+    """What a method's ``training_outputs`` reads from the net."""
+
+    def __init__(self, module, views):
+        self.module_ = module
+        self.views_ = views
+        self.epoch = 0
+
+
+def plain_torch_loop(model, images, epochs):
+    """Train the same network, loss and views as ``model.fit`` without skorch.
+
+    Returns the samples per second over the epochs after the first.
+    """
+    data, spec = model._validate_input(images, reset=True)
+    offset, scale, mean, std = model._input_statistics(data, spec)
+    to_float = _ToFloat(offset, scale)
+    torch.manual_seed(0)
+    encoder = _Encoder(Standardize(mean, std, image=True), build_backbone(model.backbone, spec))
+    method = model._make_method(spec)
+    module = method.build_network(encoder, encoder.feature_dim)
+    criterion = method.build_criterion()
+    weak, strong = model._view_makers(spec, mean, std)
+    context = _PlainContext(module, Views(weak, strong, torch.Generator().manual_seed(0)))
+    optimizer = torch.optim.Adam(module.parameters(), lr=model.lr,
+                                 weight_decay=model.weight_decay)
+    tensor = torch.from_numpy(data)
+    batch_size = min(model.batch_size, len(data))
+    generator = torch.Generator().manual_seed(0)
+    rates = []
+    module.train()
+    for epoch in range(epochs):
+        context.epoch = epoch
+        start = time.perf_counter()
+        order = torch.randperm(len(data), generator=generator)
+        samples = 0
+        for begin in range(0, len(data) - batch_size + 1, batch_size):
+            x = to_float(tensor[order[begin:begin + batch_size]])
+            outputs = method.training_outputs(context, x)
+            loss = criterion(outputs, epoch=epoch)["loss"]
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            samples += len(x)
+        rates.append(samples / (time.perf_counter() - start))
+    return rates
+
+
+def run_throughput(method_names, quick):
+    images, _ = load_digit_images()
+    rows = []
+    for key in method_names:
+        _, factory = METHODS[key]
+        model = factory(0, True)
+        epochs = model.get_params().get("pretrain_epochs", 0) + model.max_epochs
+        # alternate the two so that machine load affects both alike
+        bridge, plain = [], []
+        for _ in range(1 if quick else 3):
+            fitted = factory(0, True).fit(images)
+            bridge += [h["samples_per_sec"] for h in fitted.history_[1:]]
+            plain += plain_torch_loop(factory(0, True), images, epochs)[1:]
+        ours, reference = np.median(bridge), np.median(plain)
+        rows.append((key, f"{epochs} epochs", f"{ours:.0f}", f"{reference:.0f}",
+                     f"{ours / reference:.2f}"))
+    return rows
+
+
+# -------------------------------------------------------------------- views
+
+
+def _timed(fn, repeats=20):
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def run_views(batch_size):
+    from torchvision.transforms import v2
+
+    rows = []
+    generator = torch.Generator().manual_seed(0)
+    for channels, size in [(3, 32), (1, 8), (3, 96)]:
+        x = torch.rand(batch_size, channels, size, size)
+        shape = f"{batch_size} x {channels} x {size} x {size}"
+        # the same operations as the competitors below: no blur
+        ours_simclr = ImageViews("simclr", blur=False)
+        ours_strong = ImageViews("simclr", strong=True, blur=False)
+        t_simclr = _timed(lambda: ours_simclr(x, generator))
+        rows.append((shape, "skdeepclust SimCLR view (per-sample, batched)",
+                     f"{t_simclr * 1e3:.1f}", "1.00"))
+        rows.append((shape, "skdeepclust strong view (RandAugment-like + cutout)",
+                     f"{_timed(lambda: ours_strong(x, generator)) * 1e3:.1f}", "-"))
+        if size >= 64:
+            ours_blur = ImageViews("simclr", blur=True)
+            rows.append((shape, "skdeepclust SimCLR view + Gaussian blur (p=0.5)",
+                         f"{_timed(lambda: ours_blur(x, generator)) * 1e3:.1f}", "-"))
+        colour = channels == 3
+        pipeline = v2.Compose([
+            v2.RandomResizedCrop(size, scale=(0.2, 1.0), antialias=True),
+            v2.RandomHorizontalFlip(),
+            v2.RandomApply([v2.ColorJitter(0.4, 0.4, 0.4, 0.1 if colour else 0.0)], p=0.8),
+        ] + ([v2.RandomGrayscale(p=0.2)] if colour else []))
+        t_loop = _timed(lambda: torch.stack([pipeline(img) for img in x]), repeats=5)
+        rows.append((shape, "torchvision v2, loop over images (per-sample)",
+                     f"{t_loop * 1e3:.1f}", f"{t_loop / t_simclr:.1f}"))
+        t_batch = _timed(lambda: pipeline(x))
+        rows.append((shape, "torchvision v2, one call (ONE parameter set per batch)",
+                     f"{t_batch * 1e3:.1f}", f"{t_batch / t_simclr:.2f}"))
+        try:
+            import kornia.augmentation as K
+
+            kornia_pipeline = K.AugmentationSequential(
+                K.RandomResizedCrop((size, size), scale=(0.2, 1.0)),
+                K.RandomHorizontalFlip(),
+                *([K.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8), K.RandomGrayscale(p=0.2)]
+                  if colour else [K.ColorJitter(0.4, 0.4, p=0.8)]),
+            )
+            t_kornia = _timed(lambda: kornia_pipeline(x))
+            rows.append((shape, "kornia.augmentation (per-sample, batched)",
+                         f"{t_kornia * 1e3:.1f}", f"{t_kornia / t_simclr:.1f}"))
+        except ImportError:
+            rows.append((shape, "kornia", "not installed", ""))
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--methods", default=",".join(METHODS),
+                        help=f"comma-separated subset of {list(METHODS)}")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="few epochs, one seed")
+    parser.add_argument("--skip", default="", help="sections to skip: quality,throughput,views")
+    args = parser.parse_args()
+    methods = [m for m in args.methods.split(",") if m]
+    unknown = set(methods) - set(METHODS)
+    if unknown:
+        parser.error(f"unknown methods {sorted(unknown)}; choose from {list(METHODS)}")
+    seeds = list(range(1 if args.quick else args.seeds))
+    skip = set(args.skip.split(","))
+    torch.set_num_threads(min(2, os.cpu_count() or 1))
+
+    out = [
+        "# Deep estimators: benchmark results",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores, torch "
+        f"{torch.__version__} on {'CUDA' if torch.cuda.is_available() else 'CPU'} "
+        f"({torch.get_num_threads()} threads). Command: `python benchmarks/bench_deep.py "
+        f"--methods {','.join(methods)}{' --quick' if args.quick else ''}`.",
+        "",
+    ]
+
+    def section(title, text):
+        print(f"\n## {title}\n\n{text}", flush=True)
+        out.extend([f"## {title}", "", text, ""])
+
+    RESULTS.mkdir(exist_ok=True)
+    suffix = "_quick" if args.quick else ""
+    if "quality" not in skip:
+        rows, curves = run_quality(methods, seeds, args.quick)
+        plot = RESULTS / f"deep_acc_vs_epoch{suffix}.png"
+        plot_curves(curves, plot)
+        section(
+            f"Quality on scikit-learn digits (1,797 8x8 images, {len(seeds)} seed(s))",
+            table(["method", "ACC", "NMI", "ARI", "ACC of k-means on embedding",
+                   "fit time (s)"], rows)
+            + f"\n\nACC per epoch: [{plot.name}]({plot.name}).",
+        )
+    if "throughput" not in skip:
+        section(
+            "Throughput of fit against a plain torch loop (same network, loss, views)",
+            table(["method", "budget", "fit samples/s", "plain loop samples/s",
+                   "ratio"], run_throughput(methods, args.quick))
+            + "\n\nMedians over epochs after the first; digits, batch 256.",
+        )
+    if "views" not in skip:
+        section(
+            "Views: milliseconds per batch on the CPU",
+            table(["batch", "implementation", "ms per batch", "time / skdeepclust"],
+                  run_views(256)),
+        )
+    name = f"deep{suffix}.md"
+    (RESULTS / name).write_text("\n".join(out))
+    print(f"\nwrote {RESULTS / name}")
+
+
+if __name__ == "__main__":
+    main()

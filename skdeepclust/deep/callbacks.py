@@ -1,0 +1,148 @@
+"""skorch callbacks of the deep clustering framework.
+
+``EpochLog`` (always on) writes per-epoch loss terms, the stage and the
+throughput into the history; ``EMAUpdate`` keeps a momentum target network
+(BYOL-style methods); ``ClusteringScore`` scores the clustering of a labelled
+set after every epoch, for monitoring and for the accuracy-per-epoch plots of
+the benchmarks.
+"""
+
+import time
+
+import numpy as np
+import torch
+from skorch.callbacks import Callback
+
+from ._input import infer_spec, to_network_layout
+
+
+class EpochLog(Callback):
+    """Per-epoch means of the loss terms, the stage and the throughput.
+
+    Loss terms are kept on the device during the epoch and averaged at its
+    end (one synchronisation per term and epoch). Writes ``stage``,
+    ``samples_per_sec`` and each term into the net's history.
+    """
+
+    def on_epoch_begin(self, net, **kwargs):
+        self._terms = {}
+        self._samples = 0
+        self._start = time.perf_counter()
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        if not training:
+            return
+        for name, value in getattr(net, "_loss_terms", {}).items():
+            self._terms.setdefault(name, []).append(value.float())
+        indices = batch[0] if isinstance(batch, (tuple, list)) else batch
+        self._samples += len(indices)
+
+    def on_epoch_end(self, net, **kwargs):
+        seconds = time.perf_counter() - self._start
+        net.history.record("stage", net.method.stage(net.epoch))
+        net.history.record("samples_per_sec", self._samples / max(seconds, 1e-9))
+        for name, values in self._terms.items():
+            net.history.record(name, float(torch.stack(values).mean()))
+        # no device tensors stay behind in a pickled net
+        self._terms = {}
+
+
+class EMAUpdate(Callback):
+    """Exponential moving average of online parameters into a target network.
+
+    After each optimiser step, ``target <- momentum * target + (1 - momentum)
+    * online`` for the parameters, and buffers (BatchNorm statistics) are
+    copied (BYOL, Grill et al. 2020). Used by PIPCDR and BSC-IC.
+
+    Parameters
+    ----------
+    online : str
+        Attribute of ``net.module_`` holding the online module.
+    target : str
+        Attribute of ``net.module_`` holding the target module, of the same
+        architecture.
+    momentum : float, default=0.996
+    """
+
+    def __init__(self, online, target, momentum=0.996):
+        self.online = online
+        self.target = target
+        self.momentum = momentum
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if not training:
+            return
+        ema_update(getattr(net.module_, self.online), getattr(net.module_, self.target),
+                   self.momentum)
+
+
+@torch.no_grad()
+def ema_update(online, target, momentum):
+    """``target <- momentum * target + (1 - momentum) * online``, in place."""
+    online_params = list(online.parameters())
+    target_params = list(target.parameters())
+    torch._foreach_mul_(target_params, momentum)
+    torch._foreach_add_(target_params, online_params, alpha=1.0 - momentum)
+    for online_buffer, target_buffer in zip(online.buffers(), target.buffers()):
+        target_buffer.copy_(online_buffer)
+
+
+class ClusteringScore(Callback):
+    """Score the clustering of a labelled set after each epoch.
+
+    Runs the method's prediction rule on ``X`` (un-augmented) at the end of
+    every epoch and records ``scoring(y, labels)`` in the history under
+    ``name``, so that it appears in ``history_`` and in the verbose log.
+
+    Parameters
+    ----------
+    X : array-like
+        Samples in any layout the estimators accept.
+    y : array-like of shape (n_samples,)
+        Reference classes.
+    scoring : callable, default=None
+        ``f(y_true, y_pred) -> float``; :func:`skdeepclust.metrics.cluster_accuracy`
+        when None.
+    name : str, default="acc"
+        History key.
+    image_shape : tuple, default=None
+        As the estimator's parameter, for flattened images.
+    every : int, default=1
+        Score every ``every`` epochs.
+
+    Examples
+    --------
+    >>> from skdeepclust import DPACClusterer
+    >>> from skdeepclust.datasets import load_digit_images
+    >>> from skdeepclust.deep.callbacks import ClusteringScore
+    >>> images, y = load_digit_images()
+    >>> model = DPACClusterer(pretrain_epochs=1, max_epochs=1, random_state=0,
+    ...                       callbacks=[ClusteringScore(images[:200], y[:200])])
+    >>> model = model.fit(images[:200])
+    >>> [0.0 <= h["acc"] <= 1.0 for h in model.history_]
+    [True, True]
+    """
+
+    def __init__(self, X, y, scoring=None, name="acc", image_shape=None, every=1):
+        self.X = X
+        self.y = y
+        self.scoring = scoring
+        self.name = name
+        self.image_shape = image_shape
+        self.every = every
+
+    def on_train_begin(self, net, **kwargs):
+        X = np.asarray(self.X)
+        self._data = to_network_layout(X, infer_spec(X, self.image_shape))
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) % self.every:
+            return
+        from ..metrics import cluster_accuracy
+
+        scoring = self.scoring or cluster_accuracy
+        outputs = net.infer_all(self._data, net.to_float_, batch_size=1024)
+        net.history.record(self.name, float(scoring(self.y, outputs["proba"].argmax(1))))
+
+    def on_train_end(self, net, **kwargs):
+        self.__dict__.pop("_data", None)
