@@ -161,6 +161,7 @@ class _PlainContext:
         self.module_ = module
         self.views_ = views
         self.epoch = 0
+        self.fit_state_ = {}
 
 
 def plain_torch_loop(model, images, epochs):
@@ -191,8 +192,9 @@ def plain_torch_loop(model, images, epochs):
         order = torch.randperm(len(data), generator=generator)
         samples = 0
         for begin in range(0, len(data) - batch_size + 1, batch_size):
-            x = to_float(tensor[order[begin:begin + batch_size]])
-            outputs = method.training_outputs(context, x)
+            indices = order[begin:begin + batch_size]
+            x = to_float(tensor[indices])
+            outputs = method.training_outputs(context, x, indices)
             loss = criterion(outputs, epoch=epoch)["loss"]
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

@@ -1,7 +1,7 @@
 """skdeepclust: scikit-learn compatible classical and deep clustering."""
 
 from .cluster import PAC, FuzzyCMeans, SphericalKMeans
-from .deep import DPACClusterer
+from .deep import C3Clusterer, CCClusterer, CCESClusterer, DPACClusterer
 from .metrics import cluster_accuracy
 
 __version__ = "0.1.0"
@@ -11,6 +11,9 @@ __all__ = [
     "FuzzyCMeans",
     "SphericalKMeans",
     "DPACClusterer",
+    "CCClusterer",
+    "C3Clusterer",
+    "CCESClusterer",
     "cluster_accuracy",
     "__version__",
 ]

@@ -3,7 +3,7 @@
 from ._base import BaseDeepClusterer
 from ._net import DeepClusteringNet, TrainingDiverged
 from .callbacks import ClusteringScore, EMAUpdate
-from .methods import DPACClusterer
+from .methods import C3Clusterer, CCClusterer, CCESClusterer, DPACClusterer
 
 __all__ = [
     "BaseDeepClusterer",
@@ -12,4 +12,7 @@ __all__ = [
     "ClusteringScore",
     "EMAUpdate",
     "DPACClusterer",
+    "CCClusterer",
+    "C3Clusterer",
+    "CCESClusterer",
 ]

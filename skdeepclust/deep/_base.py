@@ -14,7 +14,7 @@ from skorch.callbacks import ProgressBar
 from ..cluster._base import check_n_clusters, compact_labels
 from ._input import check_matches, infer_spec, to_network_layout
 from ._net import DeepClusteringNet, history_records
-from .callbacks import EpochLog
+from .callbacks import EpochLog, StageLearningRate
 from .augment import Views, default_view_makers
 from .backbones import BACKBONES, Standardize, build_backbone
 
@@ -85,6 +85,14 @@ class _Encoder(torch.nn.Module):
 
     def forward(self, x):
         return self.backbone(self.standardize(x))
+
+    @property
+    def has_feature_map(self):
+        return callable(getattr(self.backbone, "feature_map", None))
+
+    def feature_map(self, x):
+        """The backbone's last convolutional maps (ConvNet and ResNet backbones)."""
+        return self.backbone.feature_map(self.standardize(x))
 
 
 class _ToFloat:
@@ -246,7 +254,8 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
             method = self._make_method(spec)
             module = method.build_network(encoder, encoder.feature_dim)
             weak, strong = self._view_makers(spec, mean, std)
-            callbacks = [("epoch_log", EpochLog())] + list(method.callbacks())
+            callbacks = [("epoch_log", EpochLog()), ("stage_lr", StageLearningRate())]
+            callbacks += list(method.callbacks())
             if self.verbose:
                 callbacks.append(("progress_bar", ProgressBar(
                     batches_per_epoch=max(n_samples // batch_size, 1))))

@@ -82,6 +82,8 @@ class DeepClusteringNet(NeuralNet):
         """
         self.train_data_ = data.to(self.device)
         self.to_float_ = to_float
+        # per-fit state of the method (support sets, boxes, pseudo-labels)
+        self.fit_state_ = {}
         self._amp_dtype = None
         if self.amp and str(self.device).startswith("cuda"):
             self._amp_dtype = (torch.bfloat16 if torch.cuda.is_bf16_supported()
@@ -91,7 +93,7 @@ class DeepClusteringNet(NeuralNet):
 
     def release_training_data(self):
         """Drop the training tensor and per-fit state (they are not pickled)."""
-        for name in ("train_data_", "to_float_", "grad_scaler_", "views_"):
+        for name in ("train_data_", "to_float_", "grad_scaler_", "views_", "fit_state_"):
             self.__dict__.pop(name, None)
 
     def batch(self, indices):
@@ -115,9 +117,10 @@ class DeepClusteringNet(NeuralNet):
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
         indices = batch[0] if isinstance(batch, (tuple, list)) else batch
+        indices = torch.as_tensor(indices, device=self.device)
         x = self.batch(indices)
         with self.autocast():
-            outputs = self.method.training_outputs(self, x)
+            outputs = self.method.training_outputs(self, x, indices)
         loss = self.get_loss(outputs, None, X=x, training=True)
         if not torch.isfinite(loss):
             raise TrainingDiverged(

@@ -33,6 +33,7 @@ Policies
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -102,6 +103,108 @@ def resized_crop_theta(n, scale, ratio, flip_p, generator, device):
     theta[:, 1, 1] = height
     theta[:, 1, 2] = cy
     return theta
+
+
+def _beta(n, alpha, generator, device):
+    """Beta(alpha, alpha) draws seeded from ``generator``.
+
+    torch's Beta sampler has no ``generator`` argument; a numpy generator
+    seeded from the torch one keeps the views reproducible.
+    """
+    seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator, device=device))
+    draws = np.random.default_rng(seed).beta(alpha, alpha, size=n)
+    return torch.as_tensor(draws, dtype=torch.float32, device=device)
+
+
+def contrastive_crop_theta(boxes, scale, ratio, flip_p, alpha, generator):
+    """Affine maps of ContrastiveCrop's crops (Peng et al., CVPR 2022).
+
+    Crop sizes are drawn as for a random resized crop; the crop centre is
+    drawn inside the sample's box with each coordinate ``box_start +
+    box_size * Beta(alpha, alpha)`` (alpha = 0.1 puts most centres near the
+    box's edges, spreading the crops over the object), then moved so that
+    the crop stays inside the image.
+
+    Parameters
+    ----------
+    boxes : Tensor of shape (n, 4)
+        Per-sample boxes (x0, y0, x1, y1) in [0, 1] image coordinates.
+    scale, ratio : (float, float)
+        Area and aspect-ratio ranges of the crops.
+    flip_p : float
+        Probability of a horizontal flip.
+    alpha : float
+        Parameter of the symmetric Beta distribution of the centres.
+    generator : torch.Generator
+
+    Returns
+    -------
+    theta : Tensor of shape (n, 2, 3)
+    """
+    n, device = boxes.shape[0], boxes.device
+    area = _uniform(n, scale[0], scale[1], generator, device)
+    aspect = torch.exp(_uniform(n, math.log(ratio[0]), math.log(ratio[1]), generator, device))
+    width = torch.sqrt(area * aspect).clamp(max=1.0)  # fractions of the image side
+    height = torch.sqrt(area / aspect).clamp(max=1.0)
+    centre_x = boxes[:, 0] + (boxes[:, 2] - boxes[:, 0]) * _beta(n, alpha, generator, device)
+    centre_y = boxes[:, 1] + (boxes[:, 3] - boxes[:, 1]) * _beta(n, alpha, generator, device)
+    centre_x = torch.minimum(torch.maximum(centre_x, width / 2), 1 - width / 2)
+    centre_y = torch.minimum(torch.maximum(centre_y, height / 2), 1 - height / 2)
+    flip = torch.where(_bernoulli(n, flip_p, generator, device), -1.0, 1.0)
+    theta = torch.zeros(n, 2, 3, device=device)
+    theta[:, 0, 0] = width * flip
+    theta[:, 0, 2] = 2 * centre_x - 1  # to [-1, 1] coordinates
+    theta[:, 1, 1] = height
+    theta[:, 1, 2] = 2 * centre_y - 1
+    return theta
+
+
+def boxes_from_feature_maps(feature_maps, threshold=0.1):
+    """ContrastiveCrop's object boxes from the last convolutional maps.
+
+    The maps are summed over channels, min-max normalised per image, and the
+    box is the bounding box of the cells above ``threshold``, in [0, 1]
+    image coordinates (the paper upsamples the heat map to the image size
+    first; the box of the cells is the same up to the cell size).
+
+    Parameters
+    ----------
+    feature_maps : Tensor of shape (n, C, h, w)
+    threshold : float, default=0.1
+
+    Returns
+    -------
+    boxes : Tensor of shape (n, 4)
+        (x0, y0, x1, y1); the whole image where no cell passes.
+    """
+    heat = feature_maps.float().sum(dim=1)  # (n, h, w)
+    low = heat.amin(dim=(1, 2), keepdim=True)
+    high = heat.amax(dim=(1, 2), keepdim=True)
+    heat = (heat - low) / (high - low).clamp_min(1e-12)
+    hot = heat > threshold
+    n, h, w = hot.shape
+    rows = hot.any(dim=2)  # (n, h)
+    cols = hot.any(dim=1)  # (n, w)
+    row_index = torch.arange(h, device=hot.device)
+    col_index = torch.arange(w, device=hot.device)
+    y0 = torch.where(rows, row_index, h).amin(dim=1)
+    y1 = torch.where(rows, row_index, -1).amax(dim=1) + 1
+    x0 = torch.where(cols, col_index, w).amin(dim=1)
+    x1 = torch.where(cols, col_index, -1).amax(dim=1) + 1
+    boxes = torch.stack([x0 / w, y0 / h, x1 / w, y1 / h], dim=1).float()
+    empty = ~rows.any(dim=1)
+    boxes[empty] = torch.tensor([0.0, 0.0, 1.0, 1.0], device=hot.device)
+    return boxes
+
+
+def compose_theta(outer, inner):
+    """Map applying ``inner`` to output coordinates, then ``outer``."""
+    n = outer.shape[0]
+    a = torch.zeros(n, 3, 3, device=outer.device)
+    b = torch.zeros(n, 3, 3, device=outer.device)
+    a[:, :2], b[:, :2] = outer, inner
+    a[:, 2, 2] = b[:, 2, 2] = 1.0
+    return (a @ b)[:, :2]
 
 
 def affine_theta(n, degrees, translate, scale, shear, generator, device):
@@ -286,12 +389,10 @@ def rand_augment(x, n_ops, generator, theta=None):
     ops_matrix[:, 0, 2] = shift_x
     ops_matrix[:, 1, 2] = shift_y
     ops_matrix[:, 2, 2] = 1.0
+    ops_theta = ops_matrix[:, :2]
     if theta is not None:
-        base = torch.zeros(n, 3, 3, device=device)
-        base[:, :2] = theta
-        base[:, 2, 2] = 1.0
-        ops_matrix = base @ ops_matrix
-    x = warp(x, ops_matrix[:, :2])
+        ops_theta = compose_theta(theta, ops_theta)
+    x = warp(x, ops_theta)
 
     def apply(name, new):
         nonlocal x
@@ -336,9 +437,15 @@ class ImageViews:
     blur : bool or None, default=None
         Gaussian blur (p=0.5); None turns it on for images of 64 pixels or more.
     crop_scale : (float, float), default=(0.2, 1.0)
-        Area range of the random resized crop ("simclr").
+        Area range of the random resized crop.
     noise : float, default=0.1
         Pixel noise of the "affine" policy.
+    crop : bool or None, default=None
+        Random resized crop before the other transforms; None means yes for
+        "simclr" and no for "affine".
+    crop_alpha : float, default=0.1
+        Beta parameter of the ContrastiveCrop centres, used when the call
+        passes per-sample ``boxes``.
 
     Examples
     --------
@@ -352,7 +459,7 @@ class ImageViews:
     """
 
     def __init__(self, policy="simclr", strong=False, n_ops=2, blur=None,
-                 crop_scale=(0.2, 1.0), noise=0.1):
+                 crop_scale=(0.2, 1.0), noise=0.1, crop=None, crop_alpha=0.1):
         if policy not in ("simclr", "affine"):
             raise ValueError(f"policy should be 'simclr' or 'affine', got {policy!r}.")
         self.policy = policy
@@ -361,18 +468,32 @@ class ImageViews:
         self.blur = blur
         self.crop_scale = crop_scale
         self.noise = noise
+        self.crop = crop
+        self.crop_alpha = crop_alpha
 
-    def __call__(self, x, generator):
+    def __call__(self, x, generator, boxes=None):
+        """A random view of each image.
+
+        ``boxes`` (B, 4), when given, turns the crop into ContrastiveCrop
+        with those per-sample object boxes.
+        """
         n, channels, height, width = x.shape
         device = x.device
-        if self.policy == "simclr":
-            theta = resized_crop_theta(n, self.crop_scale, (3 / 4, 4 / 3), 0.5,
+        crop = self.crop if self.crop is not None else self.policy == "simclr"
+        flip_p = 0.5 if self.policy == "simclr" else 0.0
+        theta = None
+        if boxes is not None:
+            theta = contrastive_crop_theta(boxes, self.crop_scale, (3 / 4, 4 / 3), flip_p,
+                                           self.crop_alpha, generator)
+        elif crop:
+            theta = resized_crop_theta(n, self.crop_scale, (3 / 4, 4 / 3), flip_p,
                                        generator, device)
-        else:
-            theta = affine_theta(n, 15.0, 0.15, (0.85, 1.15), 10.0, generator, device)
+        if self.policy == "affine":
+            affine = affine_theta(n, 15.0, 0.15, (0.85, 1.15), 10.0, generator, device)
+            theta = affine if theta is None else compose_theta(theta, affine)
         if self.strong:
             x = rand_augment(x, self.n_ops, generator, theta)
-        else:
+        elif theta is not None:
             x = warp(x, theta)
         if channels == 3 or self.policy == "simclr":
             x = color_jitter(x, 0.4, 0.4, 0.4, 0.1, 0.8, generator)
@@ -432,11 +553,11 @@ class Views:
         self.strong_maker = strong
         self.generator = generator
 
-    def weak(self, x):
-        return self.weak_maker(x, self.generator)
+    def weak(self, x, **kwargs):
+        return self.weak_maker(x, self.generator, **kwargs)
 
-    def strong(self, x):
-        return self.strong_maker(x, self.generator)
+    def strong(self, x, **kwargs):
+        return self.strong_maker(x, self.generator, **kwargs)
 
 
 def default_view_makers(spec, scale=None, fill=None):

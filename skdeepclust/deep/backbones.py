@@ -104,12 +104,16 @@ class SmallConvNet(nn.Module):
                 break
             stride = 2
             channels_in, channels_out = channels_out, min(channels_out * 2, max_width)
-        layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
-        self.net = nn.Sequential(*layers)
+        self.blocks = nn.Sequential(*layers)
+        self.pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
         self.feature_dim = channels_out
 
+    def feature_map(self, x):
+        """The last convolutional maps, (B, C, h, w)."""
+        return self.blocks(x)
+
     def forward(self, x):
-        return self.net(x)
+        return self.pool(self.blocks(x))
 
 
 class ResNetBackbone(nn.Module):
@@ -138,6 +142,12 @@ class ResNetBackbone(nn.Module):
         self.feature_dim = net.fc.in_features
         net.fc = nn.Identity()
         self.net = net
+
+    def feature_map(self, x):
+        """The output of the last residual stage, (B, C, h, w)."""
+        net = self.net
+        x = net.maxpool(net.relu(net.bn1(net.conv1(x))))
+        return net.layer4(net.layer3(net.layer2(net.layer1(x))))
 
     def forward(self, x):
         return self.net(x)

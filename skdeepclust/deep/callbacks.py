@@ -1,7 +1,8 @@
 """skorch callbacks of the deep clustering framework.
 
 ``EpochLog`` (always on) writes per-epoch loss terms, the stage and the
-throughput into the history; ``EMAUpdate`` keeps a momentum target network
+throughput into the history; ``StageLearningRate`` (always on) switches the
+learning rate between training stages; ``EMAUpdate`` keeps a momentum target network
 (BYOL-style methods); ``ClusteringScore`` scores the clustering of a labelled
 set after every epoch, for monitoring and for the accuracy-per-epoch plots of
 the benchmarks.
@@ -45,6 +46,23 @@ class EpochLog(Callback):
             net.history.record(name, float(torch.stack(values).mean()))
         # no device tensors stay behind in a pickled net
         self._terms = {}
+
+
+class StageLearningRate(Callback):
+    """Set the optimiser's learning rate when a training stage begins.
+
+    Stages named in the method's ``stage_learning_rates()`` get that rate;
+    the others get the net's ``lr`` (C3 fine-tunes at 1e-5 after CC at the
+    estimator's rate, for example).
+    """
+
+    def on_epoch_begin(self, net, **kwargs):
+        rates = net.method.stage_learning_rates()
+        if not rates:
+            return
+        lr = rates.get(net.method.stage(net.epoch), net.lr)
+        for group in net.optimizer_.param_groups:
+            group["lr"] = lr
 
 
 class EMAUpdate(Callback):

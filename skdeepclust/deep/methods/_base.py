@@ -47,8 +47,12 @@ class ClusteringMethod:
         """Module whose ``forward(outputs, epoch)`` returns a dict with ``"loss"``."""
         raise NotImplementedError
 
-    def training_outputs(self, net, x):
-        """Forward passes of one step on the float batch ``x``; a dict."""
+    def training_outputs(self, net, x, indices):
+        """Forward passes of one step on the float batch ``x``; a dict.
+
+        ``indices`` (on the device) are the batch's rows in the training set,
+        for methods that keep per-sample state in ``net.fit_state_``.
+        """
         raise NotImplementedError
 
     def inference_outputs(self, module, x):
@@ -67,6 +71,6 @@ class ClusteringMethod:
         """skorch callbacks the method needs (EMA, pseudo-label refresh...)."""
         return []
 
-    def views_needed(self):
-        """Which view makers the method calls: a subset of {"weak", "strong"}."""
-        return {"weak"}
+    def stage_learning_rates(self):
+        """Learning rate of each stage that does not use the estimator's ``lr``."""
+        return {}

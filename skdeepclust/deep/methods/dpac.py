@@ -96,7 +96,7 @@ class DPACMethod(ClusteringMethod):
         return _DPACLoss(self.n_clusters, self.m, self.temperature, self.objective,
                          self.confidence_threshold)
 
-    def training_outputs(self, net, x):
+    def training_outputs(self, net, x, indices):
         module, views = net.module_, net.views_
         stage = self.stage(net.epoch)
         n = x.shape[0]
