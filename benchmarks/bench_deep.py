@@ -23,6 +23,7 @@ Sections
 """
 
 import argparse
+import json
 import os
 import platform
 import time
@@ -32,7 +33,7 @@ import numpy as np
 import torch
 from sklearn.cluster import KMeans
 
-from skdeepclust import PAC, DPACClusterer
+from skdeepclust import PAC, C3Clusterer, CCClusterer, CCESClusterer, DPACClusterer
 from skdeepclust.datasets import load_digit_images
 from skdeepclust.deep._base import _Encoder, _ToFloat
 from skdeepclust.deep.augment import ImageViews, Views
@@ -50,32 +51,70 @@ def table(header, rows):
     return "\n".join(lines)
 
 
-# Each entry: (label, factory(seed, quick) -> unfitted estimator)
+# Each entry: (label, factory(seed, quick) -> unfitted estimator). Budgets are
+# the CPU settings measured to fit within the time limit on digits; "quick"
+# runs a few epochs only.
 def _dpac(seed, quick):
     epochs = dict(pretrain_epochs=5, max_epochs=5) if quick else {}
     return DPACClusterer(n_clusters=10, random_state=seed, **epochs)
 
 
+def _cc(seed, quick):
+    # batch 64: four times the steps of batch 256 per epoch; on digits the
+    # cluster head then stops merging classes (ACC 0.78-0.86 at batch 256 and
+    # 100 epochs, 0.96-0.97 at batch 64 and 150 epochs, seeds 0-2)
+    return CCClusterer(n_clusters=10, max_epochs=5 if quick else 150, batch_size=64,
+                       random_state=seed)
+
+
+def _c3(seed, quick):
+    # the same total budget as _cc: 100 CC epochs + 50 C3 epochs
+    epochs = dict(pretrain_epochs=3, max_epochs=2) if quick else dict(
+        pretrain_epochs=100, max_epochs=50)
+    return C3Clusterer(n_clusters=10, batch_size=64, random_state=seed, **epochs)
+
+
+def _cces(nearest_neighbors=True, crop="contrastive"):
+    def make(seed, quick):
+        return CCESClusterer(n_clusters=10, max_epochs=6 if quick else 300,
+                             nn_warmup=2 if quick else 50, batch_size=64,
+                             nearest_neighbors=nearest_neighbors, crop=crop,
+                             random_state=seed)
+    return make
+
+
 METHODS = {
     "dpac": ("DPACClusterer", _dpac),
+    "cc": ("CCClusterer", _cc),
+    "c3": ("C3Clusterer", _c3),
+    "cces": ("CCESClusterer", _cces()),
+    "cces_random_crop": ("CCESClusterer, random crop", _cces(crop="random")),
+    "cces_no_nn": ("CCESClusterer, no neighbours", _cces(nearest_neighbors=False)),
+    "cces_random_crop_no_nn": ("CCESClusterer, random crop, no neighbours",
+                               _cces(nearest_neighbors=False, crop="random")),
 }
 
 
 def _budget(model):
     params = model.get_params()
     stages = [params[k] for k in ("pretrain_epochs", "max_epochs") if k in params]
-    return " + ".join(str(s) for s in stages) + " epochs"
+    return (" + ".join(str(s) for s in stages) + " epochs, batch "
+            + str(params["batch_size"]))
 
 
 # ------------------------------------------------------------------ quality
 
 
-def run_quality(method_names, seeds, quick):
+def _stat(values):
+    return f"{np.mean(values):.3f} +- {np.std(values):.3f}"
+
+
+def run_anchors(seeds):
     images, y = load_digit_images()
     X_flat = images.reshape(len(images), -1)
-    rows, curves = [], {}
-
-    for name, make in [("sklearn KMeans on pixels", lambda s: KMeans(10, n_init=10, random_state=s)),
+    rows = []
+    for name, make in [("sklearn KMeans on pixels",
+                        lambda s: KMeans(10, n_init=10, random_state=s)),
                        ("PAC on pixels", lambda s: PAC(10, random_state=s))]:
         make(0).fit(X_flat[:50])
         reports, times = [], []
@@ -84,59 +123,59 @@ def run_quality(method_names, seeds, quick):
             labels = make(seed).fit_predict(X_flat)
             times.append(time.perf_counter() - start)
             reports.append(clustering_report(y, labels))
-        rows.append(_quality_row(name, reports, None, times))
-
-    for key in method_names:
-        label, factory = METHODS[key]
-        reports, embedding_reports, times, accs = [], [], [], []
-        for seed in seeds:
-            model = factory(seed, quick)
-            model.set_params(callbacks=[ClusteringScore(images, y, name="acc")])
-            torch.manual_seed(0)
-            start = time.perf_counter()
-            model.fit(images)
-            seconds = time.perf_counter() - start
-            times.append(seconds)
-            reports.append(clustering_report(y, model.labels_))
-            embedding = model.transform(images)
-            km = KMeans(10, n_init=10, random_state=seed).fit_predict(embedding)
-            embedding_reports.append(clustering_report(y, km))
-            accs.append([h["acc"] for h in model.history_])
-            print(f"  {key} seed {seed}: ACC {reports[-1]['acc']:.3f} "
-                  f"(k-means on embedding {embedding_reports[-1]['acc']:.3f}) "
-                  f"in {seconds:.0f} s", flush=True)
-            if seconds > TIME_LIMIT_SECONDS:
-                print(f"  WARNING: {key} took {seconds:.0f} s, over the "
-                      f"{TIME_LIMIT_SECONDS} s budget", flush=True)
-        rows.append(_quality_row(f"{label} ({_budget(model)})", reports, embedding_reports,
-                                 times))
-        curves[label] = np.array(accs)
-    return rows, curves
+        rows.append([name] + [_stat([r[k] for r in reports]) for k in ("acc", "nmi", "ari")]
+                    + ["-", f"{np.mean(times):.1f}"])
+    return rows
 
 
-def _quality_row(name, reports, embedding_reports, times):
-    def stat(rs, key):
-        values = [r[key] for r in rs]
-        return f"{np.mean(values):.3f} +- {np.std(values):.3f}"
+def run_method(key, seeds, quick):
+    """Fit one method on digits for each seed; returns a JSON-able record."""
+    images, y = load_digit_images()
+    label, factory = METHODS[key]
+    record = {"key": key, "label": label, "runs": []}
+    for seed in seeds:
+        model = factory(seed, quick)
+        model.set_params(callbacks=[ClusteringScore(images, y, name="acc")])
+        start = time.perf_counter()
+        model.fit(images)
+        seconds = time.perf_counter() - start
+        embedding = model.transform(images)
+        km = KMeans(10, n_init=10, random_state=seed).fit_predict(embedding)
+        run = {"seed": seed, "seconds": seconds,
+               **clustering_report(y, model.labels_),
+               "embedding_acc": clustering_report(y, km)["acc"],
+               "acc_per_epoch": [h["acc"] for h in model.history_],
+               "stages": [h["stage"] for h in model.history_]}
+        if "positives_per_sample" in model.history_[-1]:
+            run["positives_per_sample"] = [h.get("positives_per_sample")
+                                           for h in model.history_]
+        record["runs"].append(run)
+        record["budget"] = _budget(model)
+        print(f"  {key} seed {seed}: ACC {run['acc']:.3f} (k-means on embedding "
+              f"{run['embedding_acc']:.3f}) in {seconds:.0f} s", flush=True)
+        if seconds > TIME_LIMIT_SECONDS:
+            print(f"  WARNING: {key} took {seconds:.0f} s, over the "
+                  f"{TIME_LIMIT_SECONDS} s budget", flush=True)
+    return record
 
-    return (
-        name,
-        stat(reports, "acc"),
-        stat(reports, "nmi"),
-        stat(reports, "ari"),
-        stat(embedding_reports, "acc") if embedding_reports else "-",
-        f"{np.mean(times):.1f}",
-    )
+
+def quality_row(record):
+    runs = record["runs"]
+    return [f"{record['label']} ({record['budget']})"] + [
+        _stat([r[k] for r in runs]) for k in ("acc", "nmi", "ari", "embedding_acc")
+    ] + [f"{np.mean([r['seconds'] for r in runs]):.0f}"]
 
 
-def plot_curves(curves, path):
+def plot_curves(records, path):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for label, accs in curves.items():
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for record in records:
+        label = record["label"]
+        accs = np.array([r["acc_per_epoch"] for r in record["runs"]])
         epochs = np.arange(1, accs.shape[1] + 1)
         mean = accs.mean(0)
         ax.plot(epochs, mean, label=label)
@@ -152,6 +191,10 @@ def plot_curves(curves, path):
 
 
 # --------------------------------------------------------------- throughput
+
+# Methods whose whole step runs in ``training_outputs`` (no method callbacks),
+# so that the plain loop below does the same work.
+THROUGHPUT_METHODS = ("dpac", "cc")
 
 
 class _PlainContext:
@@ -208,6 +251,8 @@ def run_throughput(method_names, quick):
     images, _ = load_digit_images()
     rows = []
     for key in method_names:
+        if key not in THROUGHPUT_METHODS:
+            continue
         _, factory = METHODS[key]
         model = factory(0, True)
         epochs = model.get_params().get("pretrain_epochs", 0) + model.max_epochs
@@ -287,7 +332,7 @@ def run_views(batch_size):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--methods", default=",".join(METHODS),
+    parser.add_argument("--methods", default="dpac,cc,c3,cces",
                         help=f"comma-separated subset of {list(METHODS)}")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="few epochs, one seed")
@@ -317,22 +362,37 @@ def main():
 
     RESULTS.mkdir(exist_ok=True)
     suffix = "_quick" if args.quick else ""
+    runs_dir = RESULTS / f"deep_runs{suffix}"
+    runs_dir.mkdir(exist_ok=True)
     if "quality" not in skip:
-        rows, curves = run_quality(methods, seeds, args.quick)
+        for key in methods:
+            record = run_method(key, seeds, args.quick)
+            (runs_dir / f"{key}.json").write_text(json.dumps(record, indent=1))
+        records = [json.loads((runs_dir / f"{key}.json").read_text())
+                   for key in METHODS if (runs_dir / f"{key}.json").exists()]
+        rows = run_anchors(seeds) + [quality_row(r) for r in records]
         plot = RESULTS / f"deep_acc_vs_epoch{suffix}.png"
-        plot_curves(curves, plot)
+        plot_curves([r for r in records if not r["key"].startswith("cces_")], plot)
+        ablation = [r for r in records if r["key"].startswith("cces")]
+        ablation_plot = RESULTS / f"deep_cces_ablation{suffix}.png"
+        if ablation:
+            plot_curves(ablation, ablation_plot)
         section(
             f"Quality on scikit-learn digits (1,797 8x8 images, {len(seeds)} seed(s))",
-            table(["method", "ACC", "NMI", "ARI", "ACC of k-means on embedding",
+            table(["method (budget)", "ACC", "NMI", "ARI", "ACC of k-means on embedding",
                    "fit time (s)"], rows)
-            + f"\n\nACC per epoch: [{plot.name}]({plot.name}).",
+            + f"\n\nEach deep row comes from `{runs_dir.name}/<method>.json` (rerun a "
+            f"method with `--methods`). ACC per epoch: [{plot.name}]({plot.name})"
+            + (f"; CCES ablation: [{ablation_plot.name}]({ablation_plot.name})."
+               if ablation else "."),
         )
     if "throughput" not in skip:
         section(
             "Throughput of fit against a plain torch loop (same network, loss, views)",
             table(["method", "budget", "fit samples/s", "plain loop samples/s",
                    "ratio"], run_throughput(methods, args.quick))
-            + "\n\nMedians over epochs after the first; digits, batch 256.",
+            + "\n\nMedians over epochs after the first; digits, the quick budgets of the "
+            "quality runs (same batch sizes).",
         )
     if "views" not in skip:
         section(
