@@ -1,7 +1,14 @@
 """skdeepclust: scikit-learn compatible classical and deep clustering."""
 
 from .cluster import PAC, FuzzyCMeans, SphericalKMeans
-from .deep import C3Clusterer, CCClusterer, CCESClusterer, DPACClusterer
+from .deep import (
+    BSCICClusterer,
+    C3Clusterer,
+    CCClusterer,
+    CCESClusterer,
+    DPACClusterer,
+    PIPCDRClusterer,
+)
 from .metrics import cluster_accuracy
 
 __version__ = "0.1.0"
@@ -14,6 +21,8 @@ __all__ = [
     "CCClusterer",
     "C3Clusterer",
     "CCESClusterer",
+    "PIPCDRClusterer",
+    "BSCICClusterer",
     "cluster_accuracy",
     "__version__",
 ]

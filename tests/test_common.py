@@ -4,11 +4,13 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeepclust import (
     PAC,
+    BSCICClusterer,
     C3Clusterer,
     CCClusterer,
     CCESClusterer,
     DPACClusterer,
     FuzzyCMeans,
+    PIPCDRClusterer,
     SphericalKMeans,
 )
 
@@ -25,6 +27,8 @@ DEEP = [
     CCClusterer(n_clusters=3, max_epochs=5, batch_size=16),
     C3Clusterer(n_clusters=3, pretrain_epochs=4, max_epochs=1, batch_size=16),
     CCESClusterer(n_clusters=3, max_epochs=5, nn_warmup=2, batch_size=16),
+    PIPCDRClusterer(n_clusters=3, max_epochs=4, warmup_epochs=1, batch_size=16),
+    BSCICClusterer(n_clusters=3, max_epochs=5, batch_size=16),
 ]
 
 

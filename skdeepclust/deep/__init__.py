@@ -3,7 +3,14 @@
 from ._base import BaseDeepClusterer
 from ._net import DeepClusteringNet, TrainingDiverged
 from .callbacks import ClusteringScore, EMAUpdate
-from .methods import C3Clusterer, CCClusterer, CCESClusterer, DPACClusterer
+from .methods import (
+    BSCICClusterer,
+    C3Clusterer,
+    CCClusterer,
+    CCESClusterer,
+    DPACClusterer,
+    PIPCDRClusterer,
+)
 
 __all__ = [
     "BaseDeepClusterer",
@@ -15,4 +22,6 @@ __all__ = [
     "CCClusterer",
     "C3Clusterer",
     "CCESClusterer",
+    "PIPCDRClusterer",
+    "BSCICClusterer",
 ]

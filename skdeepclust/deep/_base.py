@@ -237,6 +237,8 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         check_n_clusters(self.n_clusters, n_samples)
         device = self._resolve_device()
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        # methods that run their own seeded steps (k-means restarts) read it
+        self._seed = seed
         offset, scale, mean, std = self._input_statistics(data, spec)
         to_float = _ToFloat(offset, scale)
         batch_size = min(self.batch_size, n_samples)

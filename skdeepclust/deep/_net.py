@@ -55,16 +55,24 @@ class DeepClusteringNet(NeuralNet):
 
         Parameters outside the main optimisation (an EMA target network, a
         WGAN critic with its own optimiser) are named by the method's
-        ``frozen_prefixes`` and left out.
+        ``frozen_prefixes`` and left out; ``lr_factors`` scale the learning
+        rate of parameter groups (BYOL's predictor learns 10 times faster).
         """
         frozen = tuple(self.method.frozen_prefixes)
-        named = [
-            (name, param)
-            for name, param in self.module_.named_parameters()
-            if param.requires_grad and not name.startswith(frozen)
-        ]
-        args, kwargs = self.get_params_for_optimizer("optimizer", named)
-        self.optimizer_ = self.optimizer(*args, **kwargs)
+        factors = self.method.lr_factors()
+        groups = {}
+        for name, param in self.module_.named_parameters():
+            if not param.requires_grad or name.startswith(frozen):
+                continue
+            factor = next((f for prefix, f in factors.items() if name.startswith(prefix)),
+                          1.0)
+            groups.setdefault(factor, []).append((name, param))
+        args, kwargs = self.get_params_for_optimizer("optimizer", [])
+        base_lr = kwargs.pop("lr")
+        # "lr_factor" lets a stage switch scale every group alike
+        param_groups = [{"params": [p for _, p in named], "lr": base_lr * factor,
+                         "lr_factor": factor} for factor, named in groups.items()]
+        self.optimizer_ = self.optimizer(param_groups, **kwargs)
         for name, optimizer in self.method.extra_optimizers(self).items():
             setattr(self, name + "_", optimizer)
         return self

@@ -62,7 +62,7 @@ class StageLearningRate(Callback):
             return
         lr = rates.get(net.method.stage(net.epoch), net.lr)
         for group in net.optimizer_.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group.get("lr_factor", 1.0)
 
 
 class EMAUpdate(Callback):

@@ -1,4 +1,7 @@
-"""A FIFO queue of features with nearest-neighbour lookup (CCES's support set)."""
+"""A FIFO queue of features with nearest-neighbour lookup.
+
+CCES's support set and PIPCDR's memory queue.
+"""
 
 import torch
 
@@ -16,6 +19,9 @@ class FeatureQueue:
     generator : torch.Generator, optional
         Draws the random initial content (the CCES paper starts from a random
         matrix; the slots are overwritten within ``size / batch`` steps).
+    random_init : bool, default=True
+        Start from random features; otherwise from zeros, with every slot's
+        key -1 (empty).
 
     Examples
     --------
@@ -26,26 +32,41 @@ class FeatureQueue:
     [[5.0, 5.0]]
     """
 
-    def __init__(self, size, dim, device, generator=None):
-        self.features = torch.randn(size, dim, generator=generator, device=device)
+    def __init__(self, size, dim, device, generator=None, random_init=True):
+        if random_init:
+            self.features = torch.randn(size, dim, generator=generator, device=device)
+        else:
+            self.features = torch.zeros(size, dim, device=device)
+        # optional integer payload per slot (e.g. the sample index), -1 = empty
+        self.keys = torch.full((size,), -1, dtype=torch.long, device=device)
         self.pointer = 0
 
     @torch.no_grad()
-    def push(self, features):
-        """Replace the oldest rows by ``features`` (B, dim), detached."""
+    def push(self, features, keys=None):
+        """Replace the oldest rows by ``features`` (B, dim), detached.
+
+        ``keys`` (B,) are stored alongside (sample indices, for example).
+        """
         features = features.detach().to(self.features.dtype)
+        if keys is None:
+            keys = torch.zeros(features.shape[0], dtype=torch.long,
+                               device=self.keys.device)
         size = self.features.shape[0]
         if features.shape[0] >= size:
             self.features.copy_(features[-size:])
+            self.keys.copy_(keys[-size:])
             self.pointer = 0
             return
         end = self.pointer + features.shape[0]
         if end <= size:
             self.features[self.pointer:end] = features
+            self.keys[self.pointer:end] = keys
         else:
             split = size - self.pointer
             self.features[self.pointer:] = features[:split]
             self.features[:end - size] = features[split:]
+            self.keys[self.pointer:] = keys[:split]
+            self.keys[:end - size] = keys[split:]
         self.pointer = end % size
 
     @torch.no_grad()

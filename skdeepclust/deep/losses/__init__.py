@@ -1,6 +1,15 @@
 """Losses, one per file, each a ``torch.nn.Module`` (or function) citing its paper."""
 
+from .bscic import (
+    assignment_kl,
+    cluster_correlation_loss,
+    critic_loss,
+    gradient_penalty,
+    sample_one_hot_prior,
+)
+from .byol import PIPLoss, byol_loss, nearest_other
 from .c3 import C3Loss, c3_weights
+from .cdr import ClusterDispersionLoss
 from .cluster_contrastive import ClusterContrastiveLoss, entropy_penalty
 from .ntxent import NTXentLoss, contrastive_terms
 from .opa import OnlineProbabilityAggregation, kl_to_target, pac_batch_loss
@@ -17,4 +26,13 @@ __all__ = [
     "OnlineProbabilityAggregation",
     "kl_to_target",
     "pac_batch_loss",
+    "byol_loss",
+    "nearest_other",
+    "PIPLoss",
+    "ClusterDispersionLoss",
+    "assignment_kl",
+    "sample_one_hot_prior",
+    "gradient_penalty",
+    "critic_loss",
+    "cluster_correlation_loss",
 ]

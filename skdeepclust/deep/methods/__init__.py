@@ -1,7 +1,9 @@
 """Deep clustering methods: thin assemblies of backbones, heads, views and losses."""
 
+from .bscic import BSCICClusterer
 from .cc import C3Clusterer, CCClusterer
 from .cces import CCESClusterer
 from .dpac import DPACClusterer
+from .pipcdr import PIPCDRClusterer
 
-__all__ = ["DPACClusterer", "CCClusterer", "C3Clusterer", "CCESClusterer"]
+__all__ = ["DPACClusterer", "CCClusterer", "C3Clusterer", "CCESClusterer", "PIPCDRClusterer", "BSCICClusterer"]

@@ -71,6 +71,10 @@ class ClusteringMethod:
         """skorch callbacks the method needs (EMA, pseudo-label refresh...)."""
         return []
 
+    def lr_factors(self):
+        """Learning-rate multipliers by parameter-name prefix, e.g. ``{"predictor.": 10}``."""
+        return {}
+
     def stage_learning_rates(self):
         """Learning rate of each stage that does not use the estimator's ``lr``."""
         return {}

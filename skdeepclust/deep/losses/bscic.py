@@ -1,0 +1,82 @@
+"""BSC-IC's losses: assignment KL terms, WGAN-GP on assignments, cluster correlation."""
+
+import torch
+import torch.nn.functional as F
+
+
+def assignment_kl(p, q, eps=1e-8):
+    """``KL(p || q) = sum_k p_k log(p_k / q_k)``, averaged over the batch.
+
+    BSC-IC compares cluster assignments (rows of softmax outputs) with it:
+    ``L_mi = KL(Z_online^a, Z_target^b) + KL(Z_online^b, Z_target^a)`` (Eq. 1-2)
+    and ``L_si = KL(Z_online^a, Z_online^b)`` (Eq. 3).
+
+    Parameters
+    ----------
+    p, q : Tensor of shape (B, K)
+        Probabilities (rows sum to one).
+    """
+    p, q = p.float(), q.float()
+    return (p * (torch.log(p + eps) - torch.log(q + eps))).sum(dim=1).mean()
+
+
+def sample_one_hot_prior(n, n_clusters, generator, device):
+    """``n`` one-hot rows drawn from Cat(K, 1/K): the adversarial prior."""
+    index = torch.randint(0, n_clusters, (n,), generator=generator, device=device)
+    return F.one_hot(index, n_clusters).float()
+
+
+def gradient_penalty(critic, real, fake, generator):
+    """WGAN-GP's ``E[(||grad_r D(r)||_2 - 1)^2]`` on random interpolates.
+
+    ``r = eps * real + (1 - eps) * fake`` with ``eps ~ U[0, 1]`` per sample
+    (Gulrajani et al. 2017; BSC-IC Eq. 5). The graph is kept so that the
+    penalty trains the critic.
+
+    Parameters
+    ----------
+    critic : callable
+        (B, K) -> (B, 1).
+    real, fake : Tensor of shape (B, K)
+    generator : torch.Generator
+    """
+    eps = torch.rand(real.shape[0], 1, generator=generator, device=real.device)
+    mixed = (eps * real + (1 - eps) * fake.detach()).requires_grad_(True)
+    scores = critic(mixed)
+    (grad,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
+    return ((grad.norm(2, dim=1) - 1.0) ** 2).mean()
+
+
+def critic_loss(critic, real, fake, generator, penalty=10.0):
+    """WGAN-GP critic loss, Eq. 5: ``E[D(fake)] - E[D(real)] + penalty * GP``.
+
+    ``fake`` (the assignments) is detached: this loss trains the critic only.
+    """
+    fake = fake.detach().float()
+    real = real.float()
+    return (critic(fake).mean() - critic(real).mean()
+            + penalty * gradient_penalty(critic, real, fake, generator))
+
+
+def cluster_correlation_loss(z_a, z_b, off_diagonal_weight=1.0):
+    """Cross-view cluster-level loss (BSC-IC Eq. 6-7, as read in METHODS notes).
+
+    ``C`` is the (K, K) cosine similarity between the columns of the two
+    views' assignment matrices; the loss is
+    ``sum_i (1 - C_ii)^2 + off_diagonal_weight * sum_{i != j} C_ij^2``: the
+    same cluster in both views should agree, different clusters should not
+    overlap. It is zero for one-hot assignments that agree across views and
+    use distinct clusters.
+
+    Parameters
+    ----------
+    z_a, z_b : Tensor of shape (B, K)
+    off_diagonal_weight : float, default=1.0
+        lambda_clu of the paper.
+    """
+    a = F.normalize(z_a.float(), dim=0)
+    b = F.normalize(z_b.float(), dim=0)
+    c = a.T @ b  # (K, K)
+    diagonal = torch.diagonal(c)
+    off = c - torch.diag_embed(diagonal)
+    return ((1.0 - diagonal) ** 2).sum() + off_diagonal_weight * (off**2).sum()

@@ -1,0 +1,63 @@
+"""Pieces shared by the BYOL-based methods (PIPCDR, BSC-IC).
+
+An online network (backbone + projector) is trained; a target network of the
+same architecture follows it by an exponential moving average
+(:class:`~skdeepclust.deep.callbacks.EMAUpdate`) and receives no gradient.
+"""
+
+import copy
+
+import torch
+from torch import nn
+
+from ..callbacks import EMAUpdate
+from ._base import ClusteringMethod
+
+
+class OnlineNetwork(nn.Module):
+    """Backbone followed by a projector: (B, ...) -> features (B, F), projection."""
+
+    def __init__(self, encoder, projector):
+        super().__init__()
+        self.encoder = encoder
+        self.projector = projector
+
+    def forward(self, x):
+        features = self.encoder(x)
+        return features, self.projector(features)
+
+
+def momentum_copy(online):
+    """A frozen copy of ``online`` to be the EMA target network."""
+    target = copy.deepcopy(online)
+    for param in target.parameters():
+        param.requires_grad_(False)
+    return target
+
+
+class BYOLMethod(ClusteringMethod):
+    """Base of the BYOL-style recipes: EMA target, frozen from the optimiser.
+
+    The network must expose ``online`` and ``target`` sub-modules.
+
+    Parameters
+    ----------
+    n_clusters : int
+    stages : list of (str, int)
+    momentum : float
+        EMA coefficient of the target network.
+    """
+
+    frozen_prefixes = ("target.",)
+
+    def __init__(self, n_clusters, stages, momentum):
+        super().__init__(n_clusters, stages)
+        self.momentum = momentum
+
+    def callbacks(self):
+        return [("ema", EMAUpdate("online", "target", self.momentum))]
+
+    @staticmethod
+    def two_views(net, x):
+        """Both weak views of ``x``, concatenated (one forward pass for both)."""
+        return torch.cat([net.views_.weak(x), net.views_.weak(x)])

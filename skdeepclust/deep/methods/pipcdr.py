@@ -1,0 +1,368 @@
+"""PIPCDR: positive instance pulling and cluster dispersion regularisation."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.utils._param_validation import Interval
+from skorch.callbacks import Callback
+from torch import nn
+
+from ...cluster import SphericalKMeans
+from .._base import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, BaseDeepClusterer
+from ..heads import mlp_head
+from ..losses import ClusterDispersionLoss, PIPLoss
+from ..support import FeatureQueue
+from .byol import BYOLMethod, OnlineNetwork, momentum_copy
+
+
+class _PIPCDRNetwork(nn.Module):
+    """Online and target networks, predictor, and the final spherical centroids."""
+
+    def __init__(self, encoder, feature_dim, n_clusters, projection_dim, hidden_dim):
+        super().__init__()
+        self.online = OnlineNetwork(
+            encoder, mlp_head(feature_dim, hidden_dim, projection_dim))
+        self.predictor = mlp_head(projection_dim, hidden_dim, projection_dim)
+        self.target = momentum_copy(self.online)
+        # set after training by spherical k-means on the target embeddings
+        self.register_buffer("centroids", torch.zeros(n_clusters, projection_dim))
+
+    def target_embedding(self, x):
+        return F.normalize(self.target(x)[1].float(), dim=1)
+
+
+class _PIPCDRLoss(nn.Module):
+    """Eq. 9: ``w L_pip + (1 - w) L_cdr``, both symmetric in the views."""
+
+    def __init__(self, sigma, temperature, weight):
+        super().__init__()
+        self.pip = PIPLoss(sigma)
+        self.cdr = ClusterDispersionLoss(temperature)
+        self.weight = weight
+
+    def forward(self, out, epoch=None):
+        predictor = out["predictor"]
+        pip = 0.5 * (self.pip(out["o_a"], out["t_b"], predictor)
+                     + self.pip(out["o_b"], out["t_a"], predictor))
+        if out["labels"] is None:
+            return {"loss": pip, "pip": pip}
+        queue = out.get("queue")
+        queue_labels = out.get("queue_labels")
+        cdr = 0.5 * (
+            self.cdr(out["o_a"], out["t_a"], out["t_b"], out["labels"], queue, queue_labels)
+            + self.cdr(out["o_b"], out["t_b"], out["t_a"], out["labels"], queue,
+                       queue_labels))
+        return {"loss": self.weight * pip + (1.0 - self.weight) * cdr, "pip": pip,
+                "cdr": cdr}
+
+
+class Recluster(Callback):
+    """Pseudo-labels from spherical k-means on the target embeddings.
+
+    At the start of the clustering stage and every ``every`` epochs after
+    it, the un-augmented training set goes through the target network and
+    :class:`skdeepclust.SphericalKMeans` clusters the normalised embeddings;
+    the labels go to ``net.fit_state_["pseudo_labels"]`` (PIPCDR's first
+    M-step) and the centroids into the network, where they serve as the
+    prediction rule until the final clustering.
+
+    Parameters
+    ----------
+    every : int
+        Epochs between two clusterings (r in the paper).
+    n_clusters : int
+    seed : int
+        Seeds the k-means restarts.
+    batch_size : int, default=1024
+    """
+
+    def __init__(self, every, n_clusters, seed, batch_size=1024):
+        self.every = every
+        self.n_clusters = n_clusters
+        self.seed = seed
+        self.batch_size = batch_size
+
+    def on_epoch_begin(self, net, **kwargs):
+        method = net.method
+        start = method.warmup_epochs
+        epoch = net.epoch
+        if epoch < start or (epoch - start) % self.every:
+            return
+        embedding = target_embeddings(net.module_, net.train_data_, net.to_float_,
+                                      self.batch_size, net.autocast)
+        model = SphericalKMeans(self.n_clusters, n_init=3, random_state=self.seed + epoch)
+        labels = model.fit_predict(embedding.cpu().numpy())
+        net.fit_state_["pseudo_labels"] = torch.as_tensor(labels, device=net.device)
+        # the prediction rule during training: the latest centroids
+        set_centroids(net.module_, model.cluster_centers_)
+
+
+def set_centroids(module, centers):
+    """Write unit centroids into the network's buffer (unused slots stay zero)."""
+    centroids = torch.zeros_like(module.centroids)
+    centroids[: len(centers)] = torch.as_tensor(centers, dtype=centroids.dtype)
+    module.centroids.copy_(centroids)
+
+
+@torch.no_grad()
+def target_embeddings(module, data, to_float, batch_size, autocast):
+    """Normalised target embeddings of a raw tensor, in eval mode."""
+    was_training = module.training
+    module.eval()
+    chunks = []
+    with autocast():
+        for start in range(0, len(data), batch_size):
+            chunks.append(module.target_embedding(to_float(data[start:start + batch_size])))
+    module.train(was_training)
+    return torch.cat(chunks).float()
+
+
+class PIPCDRMethod(BYOLMethod):
+    """PIPCDR's recipe (second M-step per batch, first M-step by callback)."""
+
+    def __init__(self, n_clusters, epochs, warmup_epochs, sigma, temperature, weight,
+                 momentum, recluster_every, queue_size, projection_dim, hidden_dim,
+                 predictor_lr_factor, seed):
+        warmup = min(warmup_epochs, epochs)
+        super().__init__(n_clusters, [("pip", warmup), ("pipcdr", epochs - warmup)],
+                         momentum)
+        self.warmup_epochs = warmup
+        self.sigma = sigma
+        self.temperature = temperature
+        self.weight = weight
+        self.recluster_every = recluster_every
+        self.queue_size = queue_size
+        self.projection_dim = projection_dim
+        self.hidden_dim = hidden_dim
+        self.predictor_lr_factor = predictor_lr_factor
+        self.seed = seed
+
+    def build_network(self, encoder, feature_dim):
+        hidden = self.hidden_dim or 4 * feature_dim
+        return _PIPCDRNetwork(encoder, feature_dim, self.n_clusters, self.projection_dim,
+                              hidden)
+
+    def build_criterion(self):
+        return _PIPCDRLoss(self.sigma, self.temperature, self.weight)
+
+    def lr_factors(self):
+        return {"predictor.": self.predictor_lr_factor}
+
+    def callbacks(self):
+        return super().callbacks() + [
+            ("recluster", Recluster(self.recluster_every, self.n_clusters, self.seed))]
+
+    def training_outputs(self, net, x, indices):
+        module = net.module_
+        views = self.two_views(net, x)
+        _, online = module.online(views)
+        with torch.no_grad():
+            _, target = module.target(views)
+        o_a, o_b = online.chunk(2)
+        t_a, t_b = target.chunk(2)
+        out = {"o_a": o_a, "o_b": o_b, "t_a": t_a, "t_b": t_b,
+               "predictor": module.predictor, "labels": None}
+        pseudo_labels = net.fit_state_.get("pseudo_labels")
+        if self.stage(net.epoch) == "pipcdr" and pseudo_labels is not None:
+            out["labels"] = pseudo_labels[indices]
+            if self.queue_size:
+                queue = net.fit_state_.get("queue")
+                if queue is None:
+                    queue = FeatureQueue(self.queue_size, t_a.shape[1], net.device,
+                                         random_init=False)
+                    net.fit_state_["queue"] = queue
+                stored = queue.keys >= 0
+                out["queue"] = queue.features[stored]
+                # labels of queued samples as the latest clustering sees them
+                out["queue_labels"] = pseudo_labels[queue.keys[stored]]
+                queue.push(t_a, keys=indices)
+        return out
+
+    def inference_outputs(self, module, x):
+        embedding = module.target_embedding(x)
+        similarities = embedding @ module.centroids.T / self.temperature
+        # centroids are set after training; empty (all-zero) slots never win
+        unused = module.centroids.abs().sum(dim=1) == 0
+        if bool(unused.all()):
+            proba = torch.full_like(similarities, 1.0 / similarities.shape[1])
+        else:
+            proba = F.softmax(similarities.masked_fill(unused, float("-inf")), dim=1)
+        return {"embedding": embedding, "proba": proba}
+
+
+class PIPCDRClusterer(BaseDeepClusterer):
+    __doc__ = f"""PIPCDR: positive instance pulling with cluster dispersion regularisation.
+
+    A BYOL network (online backbone + projector + predictor, momentum target)
+    is trained with two losses (Chang et al., IEEE TNNLS 2024):
+
+    - PIP (Eq. 4): the online projection of one view moves a fraction
+      ``sigma`` toward its nearest other sample of the batch before the
+      predictor regresses the target projection of the other view (BYOL's
+      loss at ``sigma = 0``), pulling neighbours of a cluster together;
+    - CDR (Eq. 7): a supervised-contrastive loss whose clusters are the
+      pseudo-labels of spherical k-means (:class:`skdeepclust.SphericalKMeans`)
+      on the target embeddings of the whole data set, recomputed every
+      ``recluster_every`` epochs, switched on after ``warmup_epochs``.
+
+    The loss is ``weight * L_pip + (1 - weight) * L_cdr``. Predictions are the
+    nearest spherical-k-means centroid of the target embedding, fitted once
+    more on the training set after training.
+
+    Parameters
+    ----------{COMMON_PARAMETERS_DOC}
+    max_epochs : int, default=200
+        Training epochs, warm-up included (paper: 1,000).
+    warmup_epochs : int, default=20
+        Epochs of PIP alone before CDR starts (paper: after the 50-epoch
+        learning-rate warm-up).
+    sigma : float, default=0.001
+        PIP's pull toward the nearest neighbour.
+    temperature : float, default=0.1
+        CDR temperature; also the softmax temperature of ``predict_proba``
+        over cosine similarities to the centroids.
+    weight : float, default=0.91
+        w of Eq. 9.
+    momentum : float, default=0.996
+        EMA coefficient of the target network.
+    recluster_every : int, default=1
+        r: epochs between two spherical k-means runs (the paper finds 1-16
+        equally good).
+    queue_size : int, default=0
+        Memory queue of past target embeddings that join the batch in CDR
+        (0: none); helps small batches with many clusters.
+    projection_dim : int, default=128
+        Projector and predictor output (paper: 256).
+    hidden_dim : int, default=None
+        Projector and predictor hidden width; 4x the backbone features when
+        None (paper: 4096).
+    predictor_lr_factor : float, default=10.0
+        The predictor learns this many times faster (as in the paper).
+
+    Attributes
+    ----------{COMMON_ATTRIBUTES_DOC}
+    cluster_centers_ : ndarray of shape (n_clusters_, projection_dim)
+        Unit spherical k-means centroids of the target embeddings.
+
+    See Also
+    --------
+    skdeepclust.SphericalKMeans : Gives the pseudo-labels and the centroids.
+    BSCICClusterer : The other BYOL-based method.
+
+    Notes
+    -----
+    Settings. CPU defaults: small ConvNet or MLP, 200 epochs (20 of warm-up),
+    batch 256, Adam lr 1e-3. Paper (GPU): ``backbone="resnet18"`` or 34,
+    1,000 epochs, SGD with lr 0.05 x batch/256, cosine decay and 50 warm-up
+    epochs, predictor lr x10, hidden 4096, projection 256; pass an SGD
+    schedule through ``callbacks`` if you need it (this library trains with
+    Adam).
+
+    Decisions: ``transform`` returns the normalised target embedding (the
+    space that is clustered); PIP's neighbour is the nearest other sample of
+    the batch by cosine on the online projections; the EMA coefficient is
+    constant; k-means runs with 3 restarts during training and 10 at the
+    end.
+
+    References
+    ----------
+    J. Chang et al., "Deep Clustering With Positive Instance Pulling and
+    Cluster Dispersion Regularization" (PIPCDR), IEEE TNNLS 2024.
+
+    Examples
+    --------
+    >>> from skdeepclust import PIPCDRClusterer
+    >>> from skdeepclust.datasets import load_digit_images
+    >>> images, y = load_digit_images()
+    >>> model = PIPCDRClusterer(n_clusters=10, max_epochs=2, warmup_epochs=1,
+    ...                         random_state=0).fit(images[:300])
+    >>> model.cluster_centers_.shape
+    (10, 128)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseDeepClusterer._parameter_constraints,
+        "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+        "sigma": [Interval(Real, 0, 1, closed="both")],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "weight": [Interval(Real, 0, 1, closed="both")],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "recluster_every": [Interval(Integral, 1, None, closed="left")],
+        "queue_size": [Interval(Integral, 0, None, closed="left")],
+        "projection_dim": [Interval(Integral, 1, None, closed="left")],
+        "hidden_dim": [None, Interval(Integral, 1, None, closed="left")],
+        "predictor_lr_factor": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        n_clusters=10,
+        *,
+        backbone="auto",
+        image_shape=None,
+        max_epochs=200,
+        warmup_epochs=20,
+        batch_size=256,
+        lr=1e-3,
+        weight_decay=0.0,
+        sigma=0.001,
+        temperature=0.1,
+        weight=0.91,
+        momentum=0.996,
+        recluster_every=1,
+        queue_size=0,
+        projection_dim=128,
+        hidden_dim=None,
+        predictor_lr_factor=10.0,
+        augment="auto",
+        device="auto",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        self.n_clusters = n_clusters
+        self.backbone = backbone
+        self.image_shape = image_shape
+        self.max_epochs = max_epochs
+        self.warmup_epochs = warmup_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.sigma = sigma
+        self.temperature = temperature
+        self.weight = weight
+        self.momentum = momentum
+        self.recluster_every = recluster_every
+        self.queue_size = queue_size
+        self.projection_dim = projection_dim
+        self.hidden_dim = hidden_dim
+        self.predictor_lr_factor = predictor_lr_factor
+        self.augment = augment
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    def _make_method(self, spec):
+        return PIPCDRMethod(
+            self.n_clusters, self.max_epochs, self.warmup_epochs, self.sigma,
+            self.temperature, self.weight, self.momentum, self.recluster_every,
+            self.queue_size, self.projection_dim, self.hidden_dim,
+            self.predictor_lr_factor, self._seed,
+        )
+
+    def _finalize(self, net, outputs):
+        """Spherical k-means on the training set's target embeddings."""
+        seed = net.method.seed
+        kmeans = SphericalKMeans(self.n_clusters, n_init=10, random_state=seed)
+        kmeans.fit(outputs["embedding"])
+        set_centroids(net.module_, kmeans.cluster_centers_)
+        centroids = net.module_.centroids.cpu().numpy()
+        self.cluster_centers_ = kmeans.cluster_centers_
+        similarities = outputs["embedding"] @ centroids.T / self.temperature
+        similarities[:, kmeans.n_clusters_:] = -np.inf
+        proba = np.exp(similarities - similarities.max(axis=1, keepdims=True))
+        outputs["proba"] = proba / proba.sum(axis=1, keepdims=True)
+        return outputs

@@ -1,0 +1,180 @@
+"""BYOL, PIP, CDR and BSC-IC losses against naive formulas; the EMA update."""
+
+import copy
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from skdeepclust.deep.callbacks import ema_update
+from skdeepclust.deep.losses import (
+    ClusterDispersionLoss,
+    PIPLoss,
+    assignment_kl,
+    byol_loss,
+    cluster_correlation_loss,
+    critic_loss,
+    gradient_penalty,
+    nearest_other,
+    sample_one_hot_prior,
+)
+
+
+def unit(a):
+    return a / np.linalg.norm(a, axis=1, keepdims=True)
+
+
+@pytest.fixture
+def batch():
+    rng = np.random.RandomState(0)
+    return rng.randn(6, 4), rng.randn(6, 4)
+
+
+def test_pip_at_sigma_zero_is_byol(batch):
+    online, target = map(torch.tensor, batch)
+    predictor = torch.nn.Linear(4, 4).double()
+    pip = PIPLoss(0.0)(online, target, predictor)
+    assert pip.item() == pytest.approx(byol_loss(predictor(online), target).item(), rel=1e-6)
+    # BYOL's loss is 2 - 2 cos, averaged
+    p, t = unit(predictor(online).detach().numpy()), unit(batch[1])
+    assert byol_loss(predictor(online), target).item() == pytest.approx(
+        np.mean(2 - 2 * (p * t).sum(1)), rel=1e-6)
+
+
+def test_pip_pulls_toward_the_nearest_other_sample(batch):
+    online, target = batch
+    sigma = 0.3
+    z = unit(online)
+    similarities = z @ z.T
+    np.fill_diagonal(similarities, -np.inf)
+    nn_index = similarities.argmax(1)
+    np.testing.assert_array_equal(nearest_other(torch.tensor(online)).numpy(), nn_index)
+    pulled = online + sigma * (online[nn_index] - online)
+    expected = np.mean([2 - 2 * unit(pulled)[i] @ unit(target)[i] for i in range(6)])
+    got = PIPLoss(sigma)(torch.tensor(online), torch.tensor(target), lambda v: v).item()
+    assert got == pytest.approx(expected, rel=1e-6)
+
+
+def naive_cdr(o, t_a, t_b, labels, tau):
+    """Eq. 7 of PIPCDR, term by term, averaged over anchors of view a."""
+    o, t_a, t_b = unit(o), unit(t_a), unit(t_b)
+    n = len(o)
+    total = 0.0
+    for i in range(n):
+        cluster = [k for k in range(n) if labels[k] == labels[i]]
+        alignment = o[i] @ t_b[i]
+        for k in cluster:
+            if k != i:
+                alignment += o[i] @ t_a[k] + o[i] @ t_b[k]
+        alignment /= (2 * len(cluster) - 1) * tau
+        negatives = [math.exp(o[i] @ t[j] / tau) for j in range(n) if labels[j] != labels[i]
+                     for t in (t_a, t_b)]
+        total += -alignment + (math.log(sum(negatives)) if negatives else 0.0)
+    return total / n
+
+
+@pytest.mark.parametrize("labels", [[0, 0, 1, 1, 2, 2], [0, 1, 1, 1, 2, 0], [3, 3, 3, 3, 3, 3]])
+def test_cdr_matches_naive(labels):
+    rng = np.random.RandomState(1)
+    o, t_a, t_b = rng.randn(6, 5), rng.randn(6, 5), rng.randn(6, 5)
+    got = ClusterDispersionLoss(0.1)(torch.tensor(o), torch.tensor(t_a), torch.tensor(t_b),
+                                     torch.tensor(labels)).item()
+    assert got == pytest.approx(naive_cdr(o, t_a, t_b, labels, 0.1), rel=1e-5)
+
+
+def test_cdr_queue_entries_join_as_an_extra_view():
+    rng = np.random.RandomState(2)
+    o, t_a, t_b = rng.randn(4, 3), rng.randn(4, 3), rng.randn(4, 3)
+    labels = torch.tensor([0, 0, 1, 1])
+    queue = torch.tensor(rng.randn(3, 3))
+    queue_labels = torch.tensor([0, 1, 1])
+    got = ClusterDispersionLoss(0.5)(torch.tensor(o), torch.tensor(t_a), torch.tensor(t_b),
+                                     labels, queue, queue_labels).item()
+    o_, ta, tb, q = unit(o), unit(t_a), unit(t_b), unit(queue.numpy())
+    total = 0.0
+    for i in range(4):
+        positives = [o_[i] @ tb[i]]
+        positives += [o_[i] @ t[k] for k in range(4) if k != i and labels[k] == labels[i]
+                      for t in (ta, tb)]
+        positives += [o_[i] @ q[m] for m in range(3) if queue_labels[m] == labels[i]]
+        negatives = [o_[i] @ t[j] for j in range(4) if labels[j] != labels[i] for t in (ta, tb)]
+        negatives += [o_[i] @ q[m] for m in range(3) if queue_labels[m] != labels[i]]
+        total += -np.mean(positives) / 0.5 + math.log(sum(math.exp(v / 0.5) for v in negatives))
+    assert got == pytest.approx(total / 4, rel=1e-5)
+
+
+def test_ema_update_is_exact():
+    torch.manual_seed(0)
+    online = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
+    target = copy.deepcopy(online)
+    with torch.no_grad():
+        for p in target.parameters():
+            p.add_(1.0)
+    online(torch.randn(8, 3))  # moves the BatchNorm statistics of the online net
+    before = [p.detach().clone() for p in target.parameters()]
+    ema_update(online, target, 0.9)
+    for p_target, p_before, p_online in zip(target.parameters(), before, online.parameters()):
+        torch.testing.assert_close(p_target, 0.9 * p_before + 0.1 * p_online)
+    for b_target, b_online in zip(target.buffers(), online.buffers()):
+        torch.testing.assert_close(b_target, b_online)
+
+
+def test_assignment_kl_matches_naive():
+    rng = np.random.RandomState(3)
+    p, q = rng.dirichlet(np.ones(4), size=5), rng.dirichlet(np.ones(4), size=5)
+    naive = np.mean([sum(p[i, k] * math.log(p[i, k] / q[i, k]) for k in range(4))
+                     for i in range(5)])
+    assert assignment_kl(torch.tensor(p), torch.tensor(q)).item() == pytest.approx(naive,
+                                                                                   rel=1e-5)
+    assert assignment_kl(torch.tensor(p), torch.tensor(p)).item() == pytest.approx(0, abs=1e-6)
+
+
+def test_gradient_penalty_matches_autograd_on_a_tiny_critic():
+    torch.manual_seed(0)
+    critic = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 1))
+    real = torch.softmax(torch.randn(4, 3), 1)
+    fake = torch.softmax(torch.randn(4, 3), 1)
+    got = gradient_penalty(critic, real, fake, torch.Generator().manual_seed(7))
+    eps = torch.rand(4, 1, generator=torch.Generator().manual_seed(7))
+    expected = 0.0
+    for i in range(4):  # one interpolate at a time, gradient by autograd
+        r = (eps[i] * real[i] + (1 - eps[i]) * fake[i]).detach().requires_grad_(True)
+        (g,) = torch.autograd.grad(critic(r[None]).sum(), r)
+        expected += (g.norm() - 1) ** 2
+    assert got.item() == pytest.approx((expected / 4).item(), rel=1e-5)
+    # the penalty trains the critic: it has a gradient w.r.t. the critic weights
+    got.backward()
+    assert critic[0].weight.grad is not None
+
+
+def test_critic_loss_is_fake_minus_real_plus_penalty():
+    critic = torch.nn.Linear(3, 1)
+    with torch.no_grad():
+        critic.weight.copy_(torch.tensor([[1.0, 2.0, 3.0]]))
+        critic.bias.zero_()
+    real = torch.eye(3)
+    fake = torch.full((3, 3), 1 / 3)
+    # linear critic: gradient = weights everywhere, norm sqrt(14)
+    expected = (2.0 - 2.0) + 10.0 * (math.sqrt(14) - 1) ** 2
+    got = critic_loss(critic, real, fake, torch.Generator().manual_seed(0), 10.0)
+    assert got.item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_correlation_loss_zero_for_decorrelated_one_hot_columns():
+    z = torch.eye(4).repeat(3, 1)  # every cluster used, one-hot rows
+    assert cluster_correlation_loss(z, z).item() == pytest.approx(0.0, abs=1e-6)
+    # hand case: two clusters whose views disagree on one of two samples
+    z_a = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    z_b = torch.tensor([[1.0, 0.0], [1.0, 0.0]])
+    # columns: a0=(1,0), a1=(0,1), b0=(1,1)/sqrt2, b1=0 -> C = [[1/sqrt2, 0], [1/sqrt2, 0]]
+    c = 1 / math.sqrt(2)
+    expected = (1 - c) ** 2 + (1 - 0) ** 2 + 0.5 * (c**2 + 0.0)
+    assert cluster_correlation_loss(z_a, z_b, 0.5).item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_one_hot_prior():
+    samples = sample_one_hot_prior(4000, 5, torch.Generator().manual_seed(0), "cpu")
+    assert torch.all(samples.sum(1) == 1)
+    frequency = samples.mean(0)
+    assert torch.all((frequency - 0.2).abs() < 0.03)
