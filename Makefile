@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 PIP := $(PY) -m pip install --disable-pip-version-check --progress-bar off
 
-.PHONY: demo test bench venv clean
+.PHONY: demo test bench bench-deep venv clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,13 @@ test: $(VENV)/.installed-test
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed-bench
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps fuzzy-c-means \
+		&& $(PY) -m pip install --disable-pip-version-check -q pydantic "typer<0.10" tabulate \
+		|| echo "fuzzy-c-means could not be installed: the benchmark skips it"
 	$(PY) benchmarks/bench_classical.py
+
+bench-deep: $(VENV)/.installed-bench
+	$(PY) benchmarks/bench_deep.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -33,7 +33,15 @@ import numpy as np
 import torch
 from sklearn.cluster import KMeans
 
-from skdeepclust import PAC, C3Clusterer, CCClusterer, CCESClusterer, DPACClusterer
+from skdeepclust import (
+    PAC,
+    BSCICClusterer,
+    C3Clusterer,
+    CCClusterer,
+    CCESClusterer,
+    DPACClusterer,
+    PIPCDRClusterer,
+)
 from skdeepclust.datasets import load_digit_images
 from skdeepclust.deep._base import _Encoder, _ToFloat
 from skdeepclust.deep.augment import ImageViews, Views
@@ -83,6 +91,19 @@ def _cces(nearest_neighbors=True, crop="contrastive"):
     return make
 
 
+def _pipcdr(seed, quick):
+    epochs = dict(max_epochs=4, warmup_epochs=2) if quick else dict(
+        max_epochs=100, warmup_epochs=20)
+    return PIPCDRClusterer(n_clusters=10, batch_size=64, random_state=seed, **epochs)
+
+
+def _bscic(batch_size):
+    def make(seed, quick):
+        return BSCICClusterer(n_clusters=10, max_epochs=4 if quick else 200,
+                              batch_size=batch_size, random_state=seed)
+    return make
+
+
 METHODS = {
     "dpac": ("DPACClusterer", _dpac),
     "cc": ("CCClusterer", _cc),
@@ -92,6 +113,9 @@ METHODS = {
     "cces_no_nn": ("CCESClusterer, no neighbours", _cces(nearest_neighbors=False)),
     "cces_random_crop_no_nn": ("CCESClusterer, random crop, no neighbours",
                                _cces(nearest_neighbors=False, crop="random")),
+    "pipcdr": ("PIPCDRClusterer", _pipcdr),
+    "bscic": ("BSCICClusterer", _bscic(64)),
+    "bscic_b256": ("BSCICClusterer, batch 256", _bscic(256)),
 }
 
 
@@ -332,7 +356,7 @@ def run_views(batch_size):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--methods", default="dpac,cc,c3,cces",
+    parser.add_argument("--methods", default="dpac,cc,c3,cces,pipcdr,bscic",
                         help=f"comma-separated subset of {list(METHODS)}")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="few epochs, one seed")
@@ -372,7 +396,8 @@ def main():
                    for key in METHODS if (runs_dir / f"{key}.json").exists()]
         rows = run_anchors(seeds) + [quality_row(r) for r in records]
         plot = RESULTS / f"deep_acc_vs_epoch{suffix}.png"
-        plot_curves([r for r in records if not r["key"].startswith("cces_")], plot)
+        plot_curves([r for r in records
+                     if not r["key"].startswith("cces_") and r["key"] != "bscic_b256"], plot)
         ablation = [r for r in records if r["key"].startswith("cces")]
         ablation_plot = RESULTS / f"deep_cces_ablation{suffix}.png"
         if ablation:
