@@ -55,24 +55,11 @@ from skdeepclust.cluster._fuzzy_cmeans import fcm_objective
 from skdeepclust.datasets import make_large_digits
 from skdeepclust.metrics import clustering_report
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _util import median_time, table  # noqa: E402
+
 RESULTS = Path(__file__).resolve().parent / "results"
 warnings.simplefilter("ignore", ConvergenceWarning)
-
-
-def median_time(fn, repeats):
-    times = []
-    out = None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)), out
-
-
-def table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- PAC

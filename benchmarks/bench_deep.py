@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -49,14 +50,11 @@ from skdeepclust.deep.backbones import Standardize, build_backbone
 from skdeepclust.deep.callbacks import ClusteringScore
 from skdeepclust.metrics import clustering_report
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _util import median_time, table  # noqa: E402
+
 RESULTS = Path(__file__).resolve().parent / "results"
 TIME_LIMIT_SECONDS = 600
-
-
-def table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 # Each entry: (label, factory(seed, quick) -> unfitted estimator). Budgets are
@@ -296,13 +294,7 @@ def run_throughput(method_names, quick):
 
 
 def _timed(fn, repeats=20):
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+    return median_time(fn, repeats, warmup=True)[0]
 
 
 def run_views(batch_size):

@@ -139,23 +139,6 @@ class _IterativeClusterer(ClusterMixin, BaseEstimator):
     def _effective_n_init(self):
         return self.n_init
 
-    def fit_predict(self, X, y=None):
-        """Fit the model and return the cluster label of each sample.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-        y : Ignored
-            Not used, present for API consistency.
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-            Cluster labels, consecutive integers from 0.
-        """
-        return self.fit(X).labels_
-
     def _warn_dropped(self, n_kept):
         if n_kept < self.n_clusters:
             warnings.warn(

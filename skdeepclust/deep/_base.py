@@ -344,23 +344,6 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         """
         return self.predict_proba(X).argmax(axis=1)
 
-    def fit_predict(self, X, y=None):
-        """Fit and return ``labels_``.
-
-        Parameters
-        ----------
-        X : array-like
-            Training data.
-        y : Ignored
-            Not used, present for API consistency.
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-            Cluster labels.
-        """
-        return self.fit(X).labels_
-
     def transform(self, X):
         """Embedding of samples: the backbone features.
 

@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 import torch
 from sklearn.datasets import make_blobs
-from skorch.callbacks import Callback
 
 from skdeepclust import BSCICClusterer, PIPCDRClusterer
 from skdeepclust.deep._input import infer_spec
 from skdeepclust.metrics import cluster_accuracy
+
+from .._helpers import Record
 
 
 @pytest.fixture(scope="module")
@@ -18,19 +19,9 @@ def blobs():
     return X.astype(np.float32), y
 
 
-class _Record(Callback):
-    def __init__(self, read, when="on_epoch_end"):
-        self.read = read
-        self.seen = []
-        setattr(self, when, self._record)
-
-    def _record(self, net, **kwargs):
-        self.seen.append(self.read(net))
-
-
 def test_pipcdr_clusters_blobs_and_predicts_nearest_centroid(blobs):
     X, y = blobs
-    labels = _Record(lambda net: net.fit_state_.get("pseudo_labels"))
+    labels = Record(lambda net: net.fit_state_.get("pseudo_labels"))
     model = PIPCDRClusterer(n_clusters=4, max_epochs=25, warmup_epochs=5, batch_size=64,
                             random_state=0, callbacks=[labels]).fit(X)
     assert cluster_accuracy(y, model.labels_) > 0.95
@@ -50,7 +41,7 @@ def test_pipcdr_clusters_blobs_and_predicts_nearest_centroid(blobs):
 
 def test_pipcdr_queue_and_predictor_learning_rate(blobs):
     X, _ = blobs
-    queue = _Record(lambda net: int((net.fit_state_["queue"].keys >= 0).sum())
+    queue = Record(lambda net: int((net.fit_state_["queue"].keys >= 0).sum())
                     if "queue" in net.fit_state_ else 0)
     model = PIPCDRClusterer(n_clusters=4, max_epochs=4, warmup_epochs=1, queue_size=100,
                             batch_size=64, lr=1e-3, random_state=0,
@@ -69,7 +60,7 @@ def test_pipcdr_queue_and_predictor_learning_rate(blobs):
 
 def test_bscic_clusters_blobs_with_its_own_critic_optimiser(blobs):
     X, y = blobs
-    critic = _Record(lambda net: [p.detach().clone()
+    critic = Record(lambda net: [p.detach().clone()
                                   for p in net.module_.critic.parameters()])
     model = BSCICClusterer(n_clusters=4, max_epochs=25, batch_size=64, random_state=0,
                            callbacks=[critic]).fit(X)

@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
-from skorch.callbacks import Callback
 
 from skdeepclust import C3Clusterer, CCClusterer, CCESClusterer
 from skdeepclust.datasets import load_digit_images
 from skdeepclust.metrics import cluster_accuracy
+
+from .._helpers import Record
 
 
 @pytest.fixture(scope="module")
@@ -15,17 +16,6 @@ def blobs():
     X, y = make_blobs(n_samples=240, centers=4, n_features=8, cluster_std=1.5,
                       random_state=0)
     return X.astype(np.float32), y
-
-
-class _Record(Callback):
-    """Keeps what a test wants to look at during training."""
-
-    def __init__(self, read):
-        self.read = read
-        self.seen = []
-
-    def on_epoch_end(self, net, **kwargs):
-        self.seen.append(self.read(net))
 
 
 def test_cc_finds_blobs_and_its_losses_fall(blobs):
@@ -46,7 +36,7 @@ def test_cc_learns_digits():
 
 def test_c3_positive_count_grows_and_learning_rate_switches(blobs):
     X, _ = blobs
-    lr = _Record(lambda net: net.optimizer_.param_groups[0]["lr"])
+    lr = Record(lambda net: net.optimizer_.param_groups[0]["lr"])
     model = C3Clusterer(n_clusters=4, pretrain_epochs=5, max_epochs=15, batch_size=64,
                         lr=1e-3, finetune_lr=1e-3, random_state=0, callbacks=[lr])
     model.fit(X)
@@ -55,7 +45,7 @@ def test_c3_positive_count_grows_and_learning_rate_switches(blobs):
     assert positives[-1] > positives[0]
     assert lr.seen[:5] == [1e-3] * 5
 
-    lr = _Record(lambda net: net.optimizer_.param_groups[0]["lr"])
+    lr = Record(lambda net: net.optimizer_.param_groups[0]["lr"])
     C3Clusterer(n_clusters=4, pretrain_epochs=2, max_epochs=2, batch_size=64,
                 finetune_lr=1e-5, random_state=0, callbacks=[lr]).fit(X)
     assert lr.seen == [1e-3, 1e-3, 1e-5, 1e-5]
@@ -63,7 +53,7 @@ def test_c3_positive_count_grows_and_learning_rate_switches(blobs):
 
 def test_c3_second_stage_leaves_the_cluster_head_alone(blobs):
     X, _ = blobs
-    heads = _Record(lambda net: [p.detach().clone()
+    heads = Record(lambda net: [p.detach().clone()
                                  for p in net.module_.cluster_head.parameters()])
     C3Clusterer(n_clusters=4, pretrain_epochs=1, max_epochs=3, batch_size=64,
                 random_state=0, callbacks=[heads]).fit(X)
@@ -74,8 +64,8 @@ def test_c3_second_stage_leaves_the_cluster_head_alone(blobs):
 def test_cces_support_set_is_capped_and_boxes_refresh():
     images, _ = load_digit_images()
     images = images[:200]
-    support = _Record(lambda net: tuple(net.fit_state_["support"].features.shape))
-    boxes = _Record(lambda net: net.fit_state_["boxes"].clone())
+    support = Record(lambda net: tuple(net.fit_state_["support"].features.shape))
+    boxes = Record(lambda net: net.fit_state_["boxes"].clone())
     CCESClusterer(n_clusters=10, max_epochs=4, batch_size=64, nn_warmup=1,
                   loc_interval=2, crop_warmup=2, random_state=0,
                   callbacks=[support, boxes]).fit(images)
