@@ -194,9 +194,18 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
             offset, scale = low, 1.0 / (high - low) if high > low else 1.0
         else:
             offset, scale = 0.0, 1.0
+        # per-channel (images) or per-feature sums in float64, a chunk at a time:
+        # a float64 copy of 60,000 CIFAR images would take 1.5 GB
         axes = (0, 2, 3) if spec.kind == "image" else (0,)
-        floats = (data.astype(np.float64) - offset) * scale
-        return offset, scale, floats.mean(axis=axes), floats.std(axis=axes)
+        total = total_sq = 0.0
+        for start in range(0, len(data), 4096):
+            chunk = (data[start:start + 4096].astype(np.float64) - offset) * scale
+            total = total + chunk.sum(axis=axes)
+            total_sq = total_sq + (chunk * chunk).sum(axis=axes)
+        count = data.size / np.size(total)
+        mean = total / count
+        std = np.sqrt(np.maximum(total_sq / count - mean * mean, 0.0))
+        return offset, scale, mean, std
 
     def _view_makers(self, spec, mean, std):
         if callable(self.augment):
