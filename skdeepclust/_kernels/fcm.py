@@ -19,7 +19,10 @@ def fcm_memberships(products, x_sq_norms, c_sq_norms, m, U, W, weight_sums):
 
     The squared distances are formed on the fly from the BLAS product
     ``X @ C.T`` as ``||x_i||^2 - 2 x_i . c_k + ||c_k||^2`` (clipped at zero), so
-    that the (N, K) distance matrix is never written out.
+    that the (N, K) distance matrix is never written out. Each row of
+    ``products`` is read before anything is written, so ``W`` may be
+    ``products`` itself; the loop of a fit passes an empty ``U`` and only the
+    final call asks for the memberships (less memory traffic per iteration).
 
     Parameters
     ----------
@@ -29,9 +32,9 @@ def fcm_memberships(products, x_sq_norms, c_sq_norms, m, U, W, weight_sums):
     c_sq_norms : ndarray of shape (K,)    # IN
     m : float                             # IN
         Fuzzifier, > 1.
-    U : ndarray of shape (N, K)           # OUT
-        Memberships, rows sum to one.
-    W : ndarray of shape (N, K)           # OUT
+    U : ndarray of shape (N, K) or (0, K) # OUT
+        Memberships, rows sum to one; not written when it has no rows.
+    W : ndarray of shape (N, K)           # OUT (may alias ``products``)
         ``U ** m``, the weights of the centre update.
     weight_sums : ndarray of shape (K,)   # OUT
         Column sums of ``W``.
@@ -42,6 +45,7 @@ def fcm_memberships(products, x_sq_norms, c_sq_norms, m, U, W, weight_sums):
         ``J_m = sum_ik u_ik^m d_ik`` with the new memberships.
     """
     n_samples, n_clusters = products.shape
+    store_u = U.shape[0] == n_samples
     exponent = 1.0 / (m - 1.0)
     # u^m = u * u^(m-1) and u_k^(m-1) = (d_min / d_k) / total^(m-1) because
     # u_k = (d_min / d_k)^(1/(m-1)) / total: one pow per row instead of one per
@@ -49,8 +53,10 @@ def fcm_memberships(products, x_sq_norms, c_sq_norms, m, U, W, weight_sums):
     # repeated multiplication, a fraction of the cost of pow.
     int_exponent = int(round(exponent))
     use_int = abs(exponent - int_exponent) <= 1e-9 * exponent and int_exponent <= 64
+    linear = use_int and int_exponent == 1
     dist = np.empty(n_clusters)
     closeness = np.empty(n_clusters)
+    ratio = np.empty(n_clusters)
     for k in range(n_clusters):
         weight_sums[k] = 0.0
     objective = 0.0
@@ -71,7 +77,8 @@ def fcm_memberships(products, x_sq_norms, c_sq_norms, m, U, W, weight_sums):
             for k in range(n_clusters):
                 u = 1.0 / n_zero if dist[k] <= 0.0 else 0.0
                 w = u**m
-                U[i, k] = u
+                if store_u:
+                    U[i, k] = u
                 W[i, k] = w
                 weight_sums[k] += w
             continue
@@ -79,18 +86,21 @@ def fcm_memberships(products, x_sq_norms, c_sq_norms, m, U, W, weight_sums):
         for k in range(n_clusters):
             base = d_min / dist[k]  # in (0, 1]: no power can overflow
             closeness[k] = base
-            if use_int:
-                ratio = base**int_exponent
+            if linear:
+                r = base
+            elif use_int:
+                r = base**int_exponent
             else:
-                ratio = base**exponent
-            U[i, k] = ratio
-            total += ratio
+                r = base**exponent
+            ratio[k] = r
+            total += r
         inv_total = 1.0 / total
-        row_factor = inv_total if use_int and int_exponent == 1 else total ** (1.0 - m)
+        row_factor = inv_total if linear else total ** (1.0 - m)
         for k in range(n_clusters):
-            u = U[i, k] * inv_total
+            u = ratio[k] * inv_total
             w = u * closeness[k] * row_factor
-            U[i, k] = u
+            if store_u:
+                U[i, k] = u
             W[i, k] = w
             weight_sums[k] += w
             objective += w * dist[k]

@@ -36,7 +36,7 @@ def squared_distances(X, centers, x_sq_norms=None):
     return sq_dist
 
 
-def memberships(X, centers, m, x_sq_norms=None, buffers=None):
+def memberships(X, centers, m, x_sq_norms=None, out=None, need_memberships=True):
     """FCM memberships of rows to centres, with their m-th powers.
 
     Parameters
@@ -46,13 +46,15 @@ def memberships(X, centers, m, x_sq_norms=None, buffers=None):
     m : float
     x_sq_norms : ndarray of shape (n_samples,), optional
         Precomputed ``||x_i||^2``.
-    buffers : tuple of three ndarrays of shape (n_samples, n_clusters), optional
-        Reused for the products, ``U`` and ``W`` (saves fresh page faults on
-        every iteration of a large fit).
+    out : ndarray of shape (n_samples, n_clusters), optional
+        Reused for the products and then the weights ``W`` (saves a fresh
+        allocation, and its page faults, on every iteration of a large fit).
+    need_memberships : bool, default=True
+        Also return ``U`` (the loop of a fit needs only ``W``).
 
     Returns
     -------
-    U : ndarray of shape (n_samples, n_clusters)
+    U : ndarray of shape (n_samples, n_clusters) or None
         Memberships.
     W : ndarray of shape (n_samples, n_clusters)
         ``U ** m``.
@@ -63,17 +65,16 @@ def memberships(X, centers, m, x_sq_norms=None, buffers=None):
     """
     if x_sq_norms is None:
         x_sq_norms = np.einsum("ij,ij->i", X, X)
-    if buffers is None:
-        shape = (X.shape[0], centers.shape[0])
-        buffers = tuple(np.empty(shape, dtype=X.dtype) for _ in range(3))
-    products, U, W = buffers
-    np.matmul(X, centers.T, out=products)
+    shape = (X.shape[0], centers.shape[0])
+    W = np.empty(shape, dtype=X.dtype) if out is None else out
+    np.matmul(X, centers.T, out=W)  # the products, overwritten by W row by row
+    U = np.empty(shape if need_memberships else (0, shape[1]), dtype=X.dtype)
     weight_sums = np.empty(centers.shape[0], dtype=np.float64)
     objective = fcm_memberships(
-        products, x_sq_norms, np.einsum("ij,ij->i", centers, centers), float(m),
+        W, x_sq_norms, np.einsum("ij,ij->i", centers, centers), float(m),
         U, W, weight_sums,
     )
-    return U, W, weight_sums, float(objective)
+    return (U if need_memberships else None), W, weight_sums, float(objective)
 
 
 def fcm_objective(X, centers, m):
@@ -214,12 +215,12 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
         return 1 if not isinstance(self.init, str) else self.n_init
 
     def _prepare(self, X):
-        variance = np.mean(np.var(X, axis=0, dtype=np.float64))
-        return {
-            "X": X,
-            "sq": np.einsum("ij,ij->i", X, X),
-            "tol": float(self.tol * variance),
-        }
+        sq_norms = np.einsum("ij,ij->i", X, X)
+        # mean feature variance = (mean ||x||^2 - ||mean x||^2) / D, from the
+        # norms the iterations need anyway
+        mean = X.mean(axis=0, dtype=np.float64)
+        variance = max(float(sq_norms.mean(dtype=np.float64) - mean @ mean), 0.0)
+        return {"X": X, "sq": sq_norms, "tol": float(self.tol * variance / X.shape[1])}
 
     def _initial_centers(self, X, x_sq_norms, rng):
         if isinstance(self.init, str):
@@ -241,13 +242,12 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
     def _run_once(self, data, rng):
         X, x_sq = data["X"], data["sq"]
         centers = self._initial_centers(X, x_sq, rng)
-        buffers = tuple(
-            np.empty((X.shape[0], self.n_clusters), dtype=X.dtype) for _ in range(3)
-        )
+        buffer = np.empty((X.shape[0], self.n_clusters), dtype=X.dtype)
         converged = False
         n_iter = 0
         for n_iter in range(1, self.max_iter + 1):
-            _, W, weight, objective = memberships(X, centers, self.m, x_sq, buffers)
+            _, W, weight, objective = memberships(X, centers, self.m, x_sq, out=buffer,
+                                                  need_memberships=False)
             new_centers = W.T @ X
             # A cluster whose memberships are all exactly zero keeps its centre.
             empty = weight <= 0
@@ -261,7 +261,7 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
             if shift <= data["tol"]:
                 converged = True
                 break
-        U, _, _, objective = memberships(X, centers, self.m, x_sq, buffers)
+        U, _, _, objective = memberships(X, centers, self.m, x_sq, out=buffer)
         return {
             "centers": centers,
             "U": U,
