@@ -365,8 +365,11 @@ def main():
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores, torch "
         f"{torch.__version__} on {'CUDA' if torch.cuda.is_available() else 'CPU'} "
-        f"({torch.get_num_threads()} threads). Command: `python benchmarks/bench_deep.py "
-        f"--methods {','.join(methods)}{' --quick' if args.quick else ''}`.",
+        f"({torch.get_num_threads()} threads). This file was last written by "
+        f"`python benchmarks/bench_deep.py --methods {','.join(methods)}"
+        f"{' --quick' if args.quick else ''}`; the quality table gathers every run "
+        "record in the run folder, whichever command made it. Analysis: "
+        "[deep_findings.md](deep_findings.md).",
         "",
     ]
 
