@@ -6,7 +6,6 @@ computes the similarity matrix ``X @ C.T`` with BLAS; this kernel does the
 arg-max, the objective and the per-cluster sums in one pass.
 """
 
-import numpy as np
 from numba import njit
 
 

@@ -1,6 +1,5 @@
 """BYOL's regression loss and PIPCDR's positive instance pulling (PIP)."""
 
-import torch
 import torch.nn.functional as F
 from torch import nn
 
