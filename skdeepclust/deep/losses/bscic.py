@@ -33,29 +33,56 @@ def gradient_penalty(critic, real, fake, generator):
     (Gulrajani et al. 2017; BSC-IC Eq. 5). The graph is kept so that the
     penalty trains the critic.
 
+    The penalty is a double backward through the critic: it runs in float32
+    with autocast disabled for the input's device, whatever the caller's
+    context, since a half-precision input gradient and its norm are too
+    coarse for a penalty centred on 1. Call ``backward`` on the result
+    outside autocast too (as PyTorch recommends for every backward): the
+    second-order pass would otherwise run in half precision.
+
     Parameters
     ----------
     critic : callable
-        (B, K) -> (B, 1).
+        (B, K) -> (B, 1), with float32 parameters.
     real, fake : Tensor of shape (B, K)
+        Neither is differentiated through (both are detached).
     generator : torch.Generator
     """
+    real, fake = real.detach().float(), fake.detach().float()
     eps = torch.rand(real.shape[0], 1, generator=generator, device=real.device)
-    mixed = (eps * real + (1 - eps) * fake.detach()).requires_grad_(True)
-    scores = critic(mixed)
-    (grad,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
-    return ((grad.norm(2, dim=1) - 1.0) ** 2).mean()
+    with torch.autocast(real.device.type, enabled=False):
+        mixed = (eps * real + (1 - eps) * fake).requires_grad_(True)
+        scores = critic(mixed)
+        (grad,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
+        return ((grad.norm(2, dim=1) - 1.0) ** 2).mean()
 
 
 def critic_loss(critic, real, fake, generator, penalty=10.0):
     """WGAN-GP critic loss, Eq. 5: ``E[D(fake)] - E[D(real)] + penalty * GP``.
 
     ``fake`` (the assignments) is detached: this loss trains the critic only.
+    The whole loss runs in float32 with autocast disabled (the critic is a
+    small MLP; see :func:`gradient_penalty`), so its backward needs no
+    gradient scaler.
+
+    Parameters
+    ----------
+    critic : callable
+        (B, K) -> (B, 1).
+    real : Tensor of shape (B, K)
+        Samples of the prior (one-hot rows).
+    fake : Tensor of shape (B, K)
+        Cluster assignments.
+    generator : torch.Generator
+        Draws the interpolation weights of the penalty.
+    penalty : float, default=10.0
+        Gradient-penalty coefficient (the paper's 10).
     """
     fake = fake.detach().float()
-    real = real.float()
-    return (critic(fake).mean() - critic(real).mean()
-            + penalty * gradient_penalty(critic, real, fake, generator))
+    real = real.detach().float()
+    with torch.autocast(fake.device.type, enabled=False):
+        return (critic(fake).mean() - critic(real).mean()
+                + penalty * gradient_penalty(critic, real, fake, generator))
 
 
 def cluster_correlation_loss(z_a, z_b, off_diagonal_weight=1.0):

@@ -1,10 +1,11 @@
 """BSC-IC: BYOL-based self-supervised clustering with instance- and cluster-level discrimination."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
+from skorch.callbacks import Callback
 from torch import nn
 
 from .._base import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, BaseDeepClusterer
@@ -54,22 +55,59 @@ class _BSCICLoss(nn.Module):
         loss = (adversarial + self.a_mi * mutual + self.a_si * self_improvement
                 + self.a_clu * correlation)
         return {"loss": loss, "adversarial": adversarial, "mutual": mutual,
-                "self": self_improvement, "correlation": correlation,
-                "critic": out["critic_loss"]}
+                "self": self_improvement, "correlation": correlation}
+
+
+class CriticUpdate(Callback):
+    """Train BSC-IC's critic at the end of each training batch.
+
+    Registered after :class:`~skdeepclust.deep.callbacks.EMAUpdate`, so that a
+    step runs Algorithm 1's order: losses with the current critic, online
+    network (the net's optimiser step), target network (EMA), then the critic
+    (``net.method.update_critic``). Records the epoch mean of the critic
+    loss (Eq. 5) as ``critic`` in the history.
+    """
+
+    def initialize(self):
+        self._losses = []
+        return self
+
+    def on_epoch_begin(self, net, **kwargs):
+        self._losses = []
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if not training:
+            return
+        self._losses.append(net.method.update_critic(net))
+
+    def on_epoch_end(self, net, **kwargs):
+        if self._losses:
+            net.history.record("critic", float(torch.stack(self._losses).mean()))
+        # no device tensors stay behind in a pickled net
+        self._losses = []
 
 
 class BSCICMethod(BYOLMethod):
-    """BSC-IC's recipe; the critic takes one WGAN-GP step per batch."""
+    """BSC-IC's recipe (Algorithm 1), with a WGAN-GP critic on the assignments.
+
+    A training step computes every loss with the current critic (the
+    generator term of Eq. 4 included) and keeps the detached assignments;
+    the net then steps the online network, :class:`EMAUpdate` the target,
+    and :class:`CriticUpdate` gives the critic ``n_critic`` Adam steps of
+    Eq. 5 on those assignments against fresh one-hot prior samples.
+    """
 
     frozen_prefixes = ("target.", "critic.")
 
     def __init__(self, n_clusters, epochs, weights, off_diagonal_weight, momentum,
-                 gradient_penalty, critic_lr):
+                 gradient_penalty, critic_lr, critic_betas=(0.9, 0.999), n_critic=1):
         super().__init__(n_clusters, [("bscic", epochs)], momentum)
         self.weights = weights
         self.off_diagonal_weight = off_diagonal_weight
         self.gradient_penalty = gradient_penalty
         self.critic_lr = critic_lr
+        self.critic_betas = tuple(critic_betas)
+        self.n_critic = int(n_critic)
 
     def build_network(self, encoder, feature_dim):
         return _BSCICNetwork(encoder, feature_dim, self.n_clusters)
@@ -79,7 +117,12 @@ class BSCICMethod(BYOLMethod):
 
     def extra_optimizers(self, net):
         lr = self.critic_lr if self.critic_lr is not None else net.lr
-        return {"critic_optimizer": torch.optim.Adam(net.module_.critic.parameters(), lr=lr)}
+        return {"critic_optimizer": torch.optim.Adam(
+            net.module_.critic.parameters(), lr=lr, betas=self.critic_betas)}
+
+    def callbacks(self):
+        # after the EMA update: online, target, then critic (Algorithm 1)
+        return super().callbacks() + [("critic_update", CriticUpdate())]
 
     def training_outputs(self, net, x, indices):
         module = net.module_
@@ -88,24 +131,50 @@ class BSCICMethod(BYOLMethod):
         z = F.softmax(logits.float(), dim=1)
         with torch.no_grad():
             t = F.softmax(module.target(views)[1].float(), dim=1)
+
+        # generator term (Eq. 4) against the critic as it is before this step's
+        # critic update; the critic's parameters collect no gradient
         critic = module.critic
-
-        # critic step (Eq. 5): one-hot prior samples against the assignments
-        prior = sample_one_hot_prior(z.shape[0], self.n_clusters, net.views_.generator,
-                                     z.device)
-        net.critic_optimizer_.zero_grad(set_to_none=True)
-        d_loss = critic_loss(critic, prior, z, net.views_.generator, self.gradient_penalty)
-        d_loss.backward()
-        net.critic_optimizer_.step()
-
-        # generator term (Eq. 4), with the critic frozen for this pass
         critic.requires_grad_(False)
-        generator = -critic(z).mean()
-        critic.requires_grad_(True)
+        try:
+            generator = -critic(z).mean()
+        finally:
+            critic.requires_grad_(True)
+        # the critic trains on these after the online and target updates
+        net.fit_state_["critic_assignments"] = z.detach()
         z_a, z_b = z.chunk(2)
         t_a, t_b = t.chunk(2)
-        return {"z_a": z_a, "z_b": z_b, "t_a": t_a, "t_b": t_b, "generator": generator,
-                "critic_loss": d_loss.detach()}
+        return {"z_a": z_a, "z_b": z_b, "t_a": t_a, "t_b": t_b, "generator": generator}
+
+    def update_critic(self, net):
+        """``n_critic`` critic steps (Eq. 5, 11) on the step's assignments.
+
+        Each step draws fresh one-hot prior samples and interpolation
+        weights. The losses and their backward run in float32 with autocast
+        disabled, whatever the caller's context (see
+        :func:`~skdeepclust.deep.losses.critic_loss`).
+
+        Returns
+        -------
+        loss : Tensor of shape ()
+            Mean critic loss of the steps, detached.
+        """
+        fake = net.fit_state_.pop("critic_assignments")
+        critic, optimizer = net.module_.critic, net.critic_optimizer_
+        generator = net.views_.generator
+        losses = []
+        # the backward (second order, through the penalty) too: float32
+        with torch.autocast(fake.device.type, enabled=False):
+            for _ in range(self.n_critic):
+                prior = sample_one_hot_prior(fake.shape[0], self.n_clusters, generator,
+                                             fake.device)
+                optimizer.zero_grad(set_to_none=True)
+                loss = critic_loss(critic, prior, fake, generator,
+                                   self.gradient_penalty)
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.detach())
+        return torch.stack(losses).mean()
 
     def inference_outputs(self, module, x):
         features, logits = module.online(x)
@@ -120,7 +189,7 @@ class BSCICClusterer(BaseDeepClusterer):
     __doc__ = f"""BSC-IC: BYOL-based self-supervised clustering with instance- and cluster-level discrimination.
 
     A BYOL network whose projector ends in a softmax over the K clusters
-    produces cluster assignments Z from two views (Xu et al., 2023):
+    produces cluster assignments Z from two views (Chen et al., 2023):
 
     - mutual improvement (Eq. 1-2): ``KL(Z_online^a, Z_target^b) +
       KL(Z_online^b, Z_target^a)``, the target being the momentum network;
@@ -146,8 +215,14 @@ class BSCICClusterer(BaseDeepClusterer):
         EMA coefficient of the target network (paper: 0.99).
     gradient_penalty : float, default=10.0
         WGAN-GP coefficient.
-    critic_lr : float, default=None
-        Adam learning rate of the critic; ``lr`` when None.
+    critic_lr : float or None, default=3e-4
+        Adam learning rate of the critic (paper: 3e-4); ``lr`` when None.
+    critic_betas : tuple of 2 floats, default=(0.9, 0.999)
+        Adam ``betas`` of the critic's optimiser, each in [0, 1). The paper
+        does not give them (see Notes).
+    n_critic : int, default=1
+        Critic steps per training batch (paper: 1, Algorithm 1). Each takes
+        the batch's detached assignments against fresh one-hot prior samples.
 
     Attributes
     ----------{COMMON_ATTRIBUTES_DOC}
@@ -163,7 +238,25 @@ class BSCICClusterer(BaseDeepClusterer):
     and the critic, batch 64 (the method needs no negatives, hence small
     batches), EMA 0.99: ``BSCICClusterer(backbone="resnet18", batch_size=64,
     lr=3e-4)`` on a GPU. The CPU defaults are the small ConvNet or MLP, 200
-    epochs, batch 64, lr 1e-3.
+    epochs, batch 64, lr 1e-3 for the network; the critic keeps the paper's
+    3e-4 (``critic_lr``) whatever ``lr`` is.
+
+    Update order (Algorithm 1). Each batch computes all losses with one
+    critic, the current one, then updates the online network (Eq. 9), the
+    target network by EMA (Eq. 10) and last the critic (Eq. 11). The critic
+    trains on the step's detached assignments (no second forward pass of the
+    online network), ``n_critic`` times with fresh prior samples. Its loss
+    and backward run in float32 with autocast disabled: half precision would
+    round the input-gradient norm of the penalty's double backward too
+    coarsely. The history's ``critic`` is the epoch mean of its loss.
+
+    Critic optimiser. The paper says only "Adam with a learning rate of
+    0.0003" for both networks, one critic update per generator update, and
+    no Adam betas. The defaults follow that literally: ``critic_lr=3e-4``,
+    ``n_critic=1`` and Adam's default betas (0.9, 0.999), as for the online
+    network. WGAN-GP (Gulrajani et al., 2017) used ``n_critic=5``, lr 1e-4
+    and betas (0, 0.9) for image generators; ``n_critic`` and
+    ``critic_betas`` allow that recipe.
 
     Decisions where the paper is vague or garbled: the online network has no
     predictor (the paper's online network is an encoder followed by the
@@ -174,8 +267,12 @@ class BSCICClusterer(BaseDeepClusterer):
 
     References
     ----------
-    Y. Xu et al., "Self-Supervised Clustering with Instance-Level and
-    Cluster-Level Discriminations" (BSC-IC), Mathematics 2023.
+    X. Chen, J. Zhou, Y. Chen, S. Han, Y. Wang, T. Du, C. Yang and B. Liu,
+    "Self-Supervised Clustering Models Based on BYOL Network Structure"
+    (BSC-IC), Electronics 12(23), 4723, 2023. doi:10.3390/electronics12234723
+
+    I. Gulrajani, F. Ahmed, M. Arjovsky, V. Dumoulin and A. Courville,
+    "Improved Training of Wasserstein GANs", NeurIPS 2017.
 
     Examples
     --------
@@ -194,6 +291,8 @@ class BSCICClusterer(BaseDeepClusterer):
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "gradient_penalty": [Interval(Real, 0, None, closed="left")],
         "critic_lr": [None, Interval(Real, 0, None, closed="neither")],
+        "critic_betas": [tuple, list],
+        "n_critic": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -210,7 +309,9 @@ class BSCICClusterer(BaseDeepClusterer):
         off_diagonal_weight=1.0,
         momentum=0.99,
         gradient_penalty=10.0,
-        critic_lr=None,
+        critic_lr=3e-4,
+        critic_betas=(0.9, 0.999),
+        n_critic=1,
         augment="auto",
         device="auto",
         random_state=None,
@@ -229,6 +330,8 @@ class BSCICClusterer(BaseDeepClusterer):
         self.momentum = momentum
         self.gradient_penalty = gradient_penalty
         self.critic_lr = critic_lr
+        self.critic_betas = critic_betas
+        self.n_critic = n_critic
         self.augment = augment
         self.device = device
         self.random_state = random_state
@@ -246,8 +349,19 @@ class BSCICClusterer(BaseDeepClusterer):
                 f"(a_mi, a_si, a_clu), got {self.loss_weights!r}.")
         return weights
 
+    def _resolved_critic_betas(self):
+        betas = tuple(self.critic_betas)
+        if len(betas) != 2 or not all(
+                isinstance(b, Real) and not isinstance(b, bool) and 0 <= b < 1
+                for b in betas):
+            raise ValueError(
+                "critic_betas should be two numbers in [0, 1) (Adam's beta1, beta2), "
+                f"got {self.critic_betas!r}.")
+        return tuple(float(b) for b in betas)
+
     def _make_method(self, spec):
         return BSCICMethod(self.n_clusters, self.max_epochs, self._resolved_weights(spec),
                            self.off_diagonal_weight, self.momentum,
-                           self.gradient_penalty, self.critic_lr)
+                           self.gradient_penalty, self.critic_lr,
+                           self._resolved_critic_betas(), self.n_critic)
 

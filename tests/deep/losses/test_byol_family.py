@@ -178,3 +178,39 @@ def test_one_hot_prior():
     assert torch.all(samples.sum(1) == 1)
     frequency = samples.mean(0)
     assert torch.all((frequency - 0.2).abs() < 0.03)
+
+
+def test_critic_losses_run_in_float32_under_autocast():
+    torch.manual_seed(0)
+    critic = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 1))
+    seen = []
+    for layer in (critic[0], critic[2]):
+        layer.register_forward_hook(lambda m, i, o: seen.append((i[0].dtype, o.dtype)))
+    real = torch.eye(3)[torch.tensor([0, 2, 1, 1])]
+    fake = torch.softmax(torch.randn(4, 3), 1)
+
+    def penalty(fake_input):
+        return gradient_penalty(critic, real, fake_input, torch.Generator().manual_seed(7))
+
+    def weight_grad(loss):  # backward outside autocast, as PyTorch recommends
+        critic.zero_grad()
+        loss.backward()
+        return critic[0].weight.grad.clone()
+
+    expected_gp = penalty(fake)
+    expected_grad = weight_grad(expected_gp)
+    expected_loss = critic_loss(critic, real, fake, torch.Generator().manual_seed(1))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        # bfloat16 really is active in this context
+        assert critic(fake).dtype == torch.bfloat16
+        seen.clear()
+        gp = penalty(fake)
+        loss = critic_loss(critic, real, fake, torch.Generator().manual_seed(1))
+        # a half-precision input is promoted as well
+        penalty(fake.bfloat16())
+    grad = weight_grad(gp)
+    assert seen and all(dtypes == (torch.float32, torch.float32) for dtypes in seen)
+    assert gp.dtype == loss.dtype == grad.dtype == torch.float32
+    torch.testing.assert_close(gp, expected_gp, rtol=1e-6, atol=0)
+    torch.testing.assert_close(grad, expected_grad, rtol=1e-6, atol=0)
+    torch.testing.assert_close(loss, expected_loss, rtol=1e-6, atol=0)

@@ -1,12 +1,17 @@
 """PIPCDRClusterer and BSCICClusterer."""
 
+import copy
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
 from sklearn.datasets import make_blobs
+from skorch.callbacks import Callback
 
 from skdeepclust import BSCICClusterer, PIPCDRClusterer
 from skdeepclust.deep._input import infer_spec
+from skdeepclust.deep.methods.bscic import BSCICMethod, make_critic
 from skdeepclust.metrics import cluster_accuracy
 
 from .._helpers import Record
@@ -87,3 +92,174 @@ def test_bscic_loss_weights_follow_the_image_kind():
     assert BSCICClusterer(loss_weights=(1, 0, 3))._resolved_weights(grey) == (1.0, 0.0, 3.0)
     with pytest.raises(ValueError, match="loss_weights"):
         BSCICClusterer(loss_weights=(1, 2))._resolved_weights(grey)
+
+
+class _CriticProbe(Callback):
+    """Watches one BSC-IC fit: the order of the updates within each batch.
+
+    A user callback runs after the method's (EMA, critic update), so
+    ``on_batch_end`` sees the state after the whole step.
+    """
+
+    def __init__(self):
+        self.batches = []
+
+    def on_train_begin(self, net, **kwargs):
+        net.optimizer_.register_step_post_hook(self._after_online_step)
+        net.critic_optimizer_.register_step_pre_hook(self._before_critic_step)
+        net.critic_optimizer_.register_step_post_hook(self._after_critic_step)
+        self.net = net
+
+    def on_batch_begin(self, net, training=False, **kwargs):
+        self.critic_before = copy.deepcopy(net.module_.critic)
+        self.record = {"events": []}
+        self.batches.append(self.record)
+
+    def on_grad_computed(self, net, **kwargs):
+        # the step's losses and gradients exist; no parameter has moved yet
+        z = net.fit_state_["critic_assignments"].clone()
+        self.record["z"] = z
+        self.record["critic_untouched_at_backward"] = _same(net.module_.critic,
+                                                            self.critic_before)
+        self.record["generator"] = net._loss_terms["adversarial"].clone()
+        with torch.no_grad():
+            self.record["generator_with_snapshot"] = -self.critic_before(z).mean()
+
+    def _after_online_step(self, optimizer, args, kwargs):
+        self.record["events"].append("online")
+        self.record["critic_untouched_by_online_step"] = _same(self.net.module_.critic,
+                                                               self.critic_before)
+        self.target_after_online = copy.deepcopy(self.net.module_.target)
+
+    def _before_critic_step(self, optimizer, args, kwargs):
+        if "critic" not in self.record["events"]:
+            target = self.net.module_.target
+            self.record["target_moved_before_critic"] = not _same(
+                target, self.target_after_online)
+
+    def _after_critic_step(self, optimizer, args, kwargs):
+        self.record["events"].append("critic")
+        self.record["critic_moved_by_critic_step"] = not _same(self.net.module_.critic,
+                                                               self.critic_before)
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        with torch.no_grad():
+            self.record["generator_with_updated_critic"] = -net.module_.critic(
+                self.record["z"]).mean()
+
+    def on_train_end(self, net, **kwargs):
+        del self.net  # no hooks or nets kept in the fitted model's callbacks
+
+
+def _same(a, b):
+    return all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
+@pytest.mark.parametrize("n_critic", [1, 3])
+def test_bscic_follows_algorithm_1_update_order(blobs, n_critic, monkeypatch):
+    import skdeepclust.deep.methods.bscic as bscic
+
+    X, _ = blobs
+    calls = []
+    original = bscic.critic_loss
+
+    def recording_critic_loss(critic, real, fake, generator, penalty):
+        calls.append((real.clone(), fake.clone()))
+        return original(critic, real, fake, generator, penalty)
+
+    monkeypatch.setattr(bscic, "critic_loss", recording_critic_loss)
+    probe = _CriticProbe()
+    n_batches = 2 * (64 // 16)
+    model = BSCICClusterer(n_clusters=3, max_epochs=2, batch_size=16, n_critic=n_critic,
+                           random_state=0, callbacks=[probe]).fit(X[:64])
+    assert len(probe.batches) == n_batches
+    for record in probe.batches:
+        # losses with the current critic -> online -> target (EMA) -> critic
+        assert record["events"] == ["online"] + ["critic"] * n_critic
+        assert record["critic_untouched_at_backward"]
+        assert record["critic_untouched_by_online_step"]
+        assert record["target_moved_before_critic"]
+        assert record["critic_moved_by_critic_step"]
+        # the online network's generator term used the pre-update critic
+        generator = record["generator"]
+        torch.testing.assert_close(generator, record["generator_with_snapshot"])
+        assert not torch.equal(generator, record["generator_with_updated_critic"])
+    # exactly n_critic critic steps per batch, one online step per batch
+    critic_state = model.net_.critic_optimizer_.state
+    for param in model.net_.module_.critic.parameters():
+        assert int(critic_state[param]["step"]) == n_critic * n_batches
+    for group in model.net_.optimizer_.param_groups:
+        for param in group["params"]:
+            assert int(model.net_.optimizer_.state[param]["step"]) == n_batches
+    # each critic step: the step's detached assignments (both views), fresh priors
+    assert len(calls) == n_critic * n_batches
+    for b, record in enumerate(probe.batches):
+        steps = calls[b * n_critic:(b + 1) * n_critic]
+        for real, fake in steps:
+            assert fake.shape == (32, 3) and not fake.requires_grad
+            torch.testing.assert_close(fake, record["z"], rtol=0, atol=0)
+            assert torch.all(real.sum(1) == 1) and torch.all((real == 0) | (real == 1))
+        for (real_i, _), (real_j, _) in zip(steps, steps[1:]):
+            assert not torch.equal(real_i, real_j)
+    assert np.isfinite([h["critic"] for h in model.history_]).all()
+
+
+def test_bscic_critic_optimiser_settings(blobs):
+    X, _ = blobs
+    model = BSCICClusterer(n_clusters=3, max_epochs=1, batch_size=32,
+                           random_state=0).fit(X[:64])
+    (group,) = model.net_.critic_optimizer_.param_groups
+    assert group["lr"] == pytest.approx(3e-4)  # the paper's, not lr's 1e-3
+    assert tuple(group["betas"]) == (0.9, 0.999)
+    model = BSCICClusterer(n_clusters=3, max_epochs=1, batch_size=32, critic_lr=1e-4,
+                           critic_betas=[0.0, 0.9], random_state=0).fit(X[:64])
+    (group,) = model.net_.critic_optimizer_.param_groups
+    assert group["lr"] == pytest.approx(1e-4)
+    assert tuple(group["betas"]) == (0.0, 0.9)
+    model = BSCICClusterer(n_clusters=3, max_epochs=1, batch_size=32, lr=2e-3,
+                           critic_lr=None, random_state=0).fit(X[:64])
+    assert model.net_.critic_optimizer_.param_groups[0]["lr"] == pytest.approx(2e-3)
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"n_critic": 0}, "n_critic"),
+    ({"n_critic": 1.5}, "n_critic"),
+    ({"critic_lr": 0.0}, "critic_lr"),
+    ({"critic_betas": "adam"}, "critic_betas"),
+    ({"critic_betas": (0.5,)}, "critic_betas"),
+    ({"critic_betas": (0.5, 1.0)}, "critic_betas"),
+    ({"critic_betas": (-0.1, 0.9)}, "critic_betas"),
+    ({"critic_betas": (0.5, "0.9")}, "critic_betas"),
+])
+def test_bscic_rejects_bad_critic_parameters(blobs, params, match):
+    X, _ = blobs
+    with pytest.raises(ValueError, match=match):
+        BSCICClusterer(n_clusters=3, max_epochs=1, batch_size=16, **params).fit(X[:32])
+
+
+def test_bscic_critic_update_runs_in_float32_inside_autocast():
+    # the whole critic step (forward, penalty, second-order backward, Adam)
+    # gives the same critic inside a bfloat16 autocast context as outside
+    method = BSCICMethod(3, 1, (2.0, 1.0, 1.0), 1.0, 0.99, 10.0, 3e-4, n_critic=2)
+    z = torch.softmax(torch.randn(16, 3, generator=torch.Generator().manual_seed(0)), 1)
+
+    def stepped_critic(autocast):
+        torch.manual_seed(0)
+        critic = make_critic(3)
+        net = SimpleNamespace(
+            module_=SimpleNamespace(critic=critic),
+            critic_optimizer_=torch.optim.Adam(critic.parameters(), lr=3e-4),
+            views_=SimpleNamespace(generator=torch.Generator().manual_seed(1)),
+            fit_state_={"critic_assignments": z},
+        )
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+            loss = method.update_critic(net)
+        assert "critic_assignments" not in net.fit_state_
+        return loss, critic
+
+    loss_ref, critic_ref = stepped_critic(False)
+    loss, critic = stepped_critic(True)
+    assert loss.dtype == torch.float32
+    torch.testing.assert_close(loss, loss_ref, rtol=0, atol=0)
+    for p, q in zip(critic.parameters(), critic_ref.parameters()):
+        torch.testing.assert_close(p, q, rtol=0, atol=0)
