@@ -50,6 +50,27 @@ def compact_labels(raw_labels, n_clusters):
     return kept, new_index[raw_labels]
 
 
+def warn_empty_clusters(estimator, n_kept, hint=""):
+    """ConvergenceWarning when fewer than ``estimator.n_clusters`` clusters hold samples.
+
+    Parameters
+    ----------
+    estimator : estimator with an ``n_clusters`` parameter
+    n_kept : int
+        Clusters that hold at least one training sample.
+    hint : str, default=""
+        What the user can try, appended to the message.
+    """
+    if n_kept < estimator.n_clusters:
+        warnings.warn(
+            f"{type(estimator).__name__}: only {n_kept} of the "
+            f"n_clusters={estimator.n_clusters} clusters hold a sample after fitting; "
+            f"the empty ones were dropped and labels run from 0 to {n_kept - 1}."
+            + (f" {hint}" if hint else ""),
+            ConvergenceWarning,
+        )
+
+
 class _IterativeClusterer(ClusterMixin, BaseEstimator):
     """Base of the estimators whose fit is ``n_init`` restarts of a loop.
 
@@ -140,13 +161,7 @@ class _IterativeClusterer(ClusterMixin, BaseEstimator):
         return self.n_init
 
     def _warn_dropped(self, n_kept):
-        if n_kept < self.n_clusters:
-            warnings.warn(
-                f"Only {n_kept} of the n_clusters={self.n_clusters} clusters hold a "
-                "sample after fitting; the empty ones were dropped and labels run "
-                f"from 0 to {n_kept - 1}.",
-                ConvergenceWarning,
-            )
+        warn_empty_clusters(self, n_kept)
 
     def _check_fitted(self):
         check_is_fitted(self, "labels_")

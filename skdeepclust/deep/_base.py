@@ -11,11 +11,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import ProgressBar
 
-from ..cluster._base import check_n_clusters, compact_labels
+from ..cluster._base import check_n_clusters, compact_labels, warn_empty_clusters
 from ._input import check_matches, infer_spec, to_network_layout
 from ._net import DeepClusteringNet, history_records
 from .callbacks import EpochLog, StageLearningRate
-from .augment import Views, default_view_makers
+from .augment import VIEW_POLICIES, ViewPolicy, Views, default_view_makers
 from .backbones import BACKBONES, Standardize, build_backbone
 
 # Shared docstring pieces for the subclasses' Parameters sections.
@@ -37,12 +37,22 @@ COMMON_PARAMETERS_DOC = """
         Adam learning rate.
     weight_decay : float
         Adam weight decay.
-    augment : "auto" or callable, default="auto"
-        How views are made. "auto" picks batched per-sample random views for
-        the data kind (see :mod:`skdeepclust.deep.augment`); a callable
-        ``f(x) -> Tensor`` gets a float batch on the device ((B, C, H, W) in
-        [0, 1] for images, (B, D) rows for tabular data) and returns one random
-        view of the same shape; it is used for every view.
+    augment : "auto", "simclr", "affine", "strokes", ViewPolicy or callable, \
+            default="auto"
+        How views are made: batched per-sample random views on the device.
+        "simclr": random resized crop (20-100 %), flip, colour jitter,
+        grayscale, blur from 64 pixels (natural colour images). "affine":
+        rotation, shift, zoom, shear and pixel noise, no crop or flip (tiny
+        images such as 8x8 digits). "strokes": a mild crop (50-100 %, no flip)
+        with milder affine jitter and noise (handwriting, characters, shapes
+        that mirroring would change). "auto" picks "affine" up to 16 pixels,
+        "strokes" for larger single-channel images and "simclr" for larger
+        colour images (measured in ``benchmarks/results/views.md``). Tabular
+        data always get feature noise and masking. A
+        :class:`~skdeepclust.deep.augment.ViewPolicy` gives your own recipe;
+        a callable ``f(x) -> Tensor`` gets a float batch on the device ((B, C,
+        H, W) in [0, 1] for images, (B, D) rows for tabular data) and returns
+        one random view of the same shape; it is used for every view.
     device : "auto", str or torch.device, default="auto"
         Where to train; "auto" picks CUDA when available. Mixed precision is
         used on CUDA.
@@ -114,6 +124,19 @@ class _ToFloat:
         return batch
 
 
+def _batch_size_runs(method, batch_size, n_samples):
+    """[batch size, epochs] of each run of consecutive stages sharing a batch size."""
+    sizes = method.stage_batch_sizes()
+    runs = []
+    for name, epochs in method.stages:
+        size = min(sizes.get(name) or batch_size, n_samples)
+        if runs and runs[-1][0] == size:
+            runs[-1][1] += epochs
+        else:
+            runs.append([size, epochs])
+    return runs or [[batch_size, 0]]
+
+
 class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     """Base class of the deep clustering estimators.
 
@@ -136,7 +159,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 2, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "augment": [StrOptions({"auto"}), callable],
+        "augment": [StrOptions({"auto"} | set(VIEW_POLICIES)), ViewPolicy, callable],
         "device": [StrOptions({"auto"}), str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -157,6 +180,16 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     def _finalize(self, net, outputs):
         """Adjust the training-set inference outputs after training (optional)."""
         return outputs
+
+    def _warm_start(self, net, spec):
+        """Load starting weights into ``net.module_`` before training (optional).
+
+        Called once the net is initialised (C3 starts from a fitted CC).
+        """
+
+    def _strong_view_ops(self):
+        """RandAugment operations per image of the ``augment="auto"`` strong view."""
+        return 2
 
     # -- input -----------------------------------------------------------------------
 
@@ -219,6 +252,8 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
             spec,
             scale=torch.as_tensor(std, dtype=torch.float32),
             fill=torch.as_tensor(mean, dtype=torch.float32),
+            policy=self.augment,
+            n_ops=self._strong_view_ops(),
         )
 
     # -- fit -------------------------------------------------------------------------------
@@ -263,13 +298,15 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
                 build_backbone(backbone, spec),
             )
             method = self._make_method(spec)
+            runs = _batch_size_runs(method, batch_size, n_samples)
             module = method.build_network(encoder, encoder.feature_dim)
             weak, strong = self._view_makers(spec, mean, std)
             callbacks = [("epoch_log", EpochLog()), ("stage_lr", StageLearningRate())]
             callbacks += list(method.callbacks())
             if self.verbose:
                 callbacks.append(("progress_bar", ProgressBar(
-                    batches_per_epoch=max(n_samples // batch_size, 1))))
+                    batches_per_epoch=max(n_samples // batch_size, 1)
+                    if len(runs) == 1 else "auto")))
             callbacks += list(self.callbacks or [])
             net = DeepClusteringNet(
                 module,
@@ -290,11 +327,20 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
                 verbose=int(self.verbose > 0),
             )
             net.initialize()
+            self._warm_start(net, spec)
             generator = torch.Generator(device=device).manual_seed(seed)
             net.views_ = Views(weak, strong, generator)
             net.set_training_data(torch.from_numpy(data), to_float)
             try:
-                net.partial_fit(np.arange(n_samples))
+                # one partial_fit per run of stages sharing a batch size: the
+                # iterator is built per call; epochs and history continue
+                done = 0
+                for run_batch_size, epochs in runs:
+                    net.batch_size = run_batch_size
+                    net.partial_fit(np.arange(n_samples), epochs=epochs)
+                    done += epochs
+                    if len(net.history) < done:  # interrupted (KeyboardInterrupt)
+                        break
             finally:
                 net.release_training_data()
 
@@ -307,6 +353,11 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         self._kept_clusters = kept
         self.n_clusters_ = int(kept.size)
         self.history_ = history_records(net)
+        # a collapsed fit (e.g. too high a learning rate) must not pass silently
+        warn_empty_clusters(
+            self, self.n_clusters_,
+            hint="The network collapsed onto fewer clusters: train longer, lower lr, "
+                 "or check the views (augment=).")
         return self
 
     # -- inference ---------------------------------------------------------------------

@@ -212,3 +212,38 @@ def test_fit_on_cuda_and_load_on_cpu(blobs, tmp_path):
     state = pickle.dumps(model)
     loaded = pickle.loads(state)
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+class _InputBlindBackbone(torch.nn.Module):
+    """Features that ignore the input: every sample lands in the same cluster."""
+
+    feature_dim = 4
+
+    def __init__(self):
+        super().__init__()
+        self.features = torch.nn.Parameter(torch.randn(1, 4))
+
+    def forward(self, x):
+        return 0.0 * x.flatten(1)[:, :1] + self.features
+
+
+def test_collapsed_fit_warns_with_the_number_of_clusters_found(blobs):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, _ = blobs
+    with pytest.warns(ConvergenceWarning, match=r"only 1 of the n_clusters=3 clusters"):
+        model = DPACClusterer(n_clusters=3, backbone=_InputBlindBackbone(), **TINY).fit(X)
+    assert model.n_clusters_ == 1 and set(model.labels_) == {0}
+
+
+def test_fit_that_finds_every_cluster_does_not_warn(blobs):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, _ = blobs
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = DPACClusterer(n_clusters=3, **{**TINY, "pretrain_epochs": 5,
+                                               "max_epochs": 5}).fit(X)
+    assert model.n_clusters_ == 3

@@ -78,3 +78,12 @@ class ClusteringMethod:
     def stage_learning_rates(self):
         """Learning rate of each stage that does not use the estimator's ``lr``."""
         return {}
+
+    def stage_batch_sizes(self):
+        """Batch size of each stage that does not use the estimator's ``batch_size``.
+
+        The estimator trains each run of consecutive stages that share a
+        batch size with its own ``partial_fit`` call (the epochs and the
+        history continue across the calls).
+        """
+        return {}

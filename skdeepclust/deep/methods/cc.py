@@ -4,7 +4,10 @@ from numbers import Integral, Real
 
 import torch
 import torch.nn.functional as F
+from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from .._base import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, BaseDeepClusterer
@@ -61,17 +64,20 @@ class CCMethod(ClusteringMethod):
     """CC's recipe: two views, instance-level and cluster-level contrast.
 
     With ``c3_epochs`` > 0 a second stage trains the backbone and instance
-    head with C3's loss (C3 starts from CC).
+    head with C3's loss (C3 starts from CC), at learning rate ``c3_lr`` and
+    batch size ``c3_batch_size`` when they are given.
     """
 
     def __init__(self, n_clusters, cc_epochs, instance_temperature=0.5,
-                 cluster_temperature=1.0, c3_epochs=0, zeta=0.6, gamma=0.1, c3_lr=None):
+                 cluster_temperature=1.0, c3_epochs=0, zeta=0.6, gamma=0.1, c3_lr=None,
+                 c3_batch_size=None):
         super().__init__(n_clusters, [("cc", cc_epochs), ("c3", c3_epochs)])
         self.instance_temperature = instance_temperature
         self.cluster_temperature = cluster_temperature
         self.zeta = zeta
         self.gamma = gamma
         self.c3_lr = c3_lr
+        self.c3_batch_size = c3_batch_size
 
     def build_network(self, encoder, feature_dim):
         return CCNetwork(encoder, feature_dim, self.n_clusters)
@@ -82,6 +88,9 @@ class CCMethod(ClusteringMethod):
 
     def stage_learning_rates(self):
         return {"c3": self.c3_lr} if self.c3_lr is not None else {}
+
+    def stage_batch_sizes(self):
+        return {"c3": self.c3_batch_size} if self.c3_batch_size is not None else {}
 
     def training_outputs(self, net, x, indices):
         module, views = net.module_, net.views_
@@ -195,11 +204,19 @@ class CCClusterer(BaseDeepClusterer):
                         cluster_temperature=self.cluster_temperature)
 
 
+def _describe_input(spec):
+    """What the network reads, for comparing two fits' inputs."""
+    if spec.kind == "image":
+        return f"images of shape (C, H, W) = {tuple(spec.image_shape)}"
+    return f"rows of {spec.n_inputs} features"
+
+
 class C3Clusterer(BaseDeepClusterer):
     __doc__ = f"""C3: cross-instance guided contrastive clustering.
 
     Stage 1 trains Contrastive Clustering (:class:`CCClusterer`) for
-    ``pretrain_epochs``. Stage 2 fine-tunes the backbone and instance head for
+    ``pretrain_epochs``, from random weights or from a fitted CC given as
+    ``init``. Stage 2 fine-tunes the backbone and instance head for
     ``max_epochs`` with C3's loss (Sadeghi, Hojjati & Armanfard, BMVC 2023,
     Eq. 1-2): every pair of embeddings at least ``zeta`` similar counts as a
     positive, so clusters pull together, and the denominator weighs pairs by
@@ -209,12 +226,27 @@ class C3Clusterer(BaseDeepClusterer):
     Parameters
     ----------{COMMON_PARAMETERS_DOC}
     pretrain_epochs : int, default=150
-        Epochs of the CC stage.
+        Epochs of the CC stage (paper: 1,000). With ``init`` they continue
+        from its weights; 0 skips the stage.
     max_epochs : int, default=50
         Epochs of the C3 stage (paper: 20).
     finetune_lr : float, default=1e-4
         Adam learning rate of the C3 stage (``lr`` is the CC stage's); the
         paper uses 1e-5 after 1,000 CC epochs.
+    finetune_batch_size : int, default=None
+        Mini-batch size of the C3 stage (clipped to the number of samples);
+        None uses ``batch_size``. The paper trains CC with batches of 256 and
+        C3 with batches of 128.
+    init : CCClusterer or FrozenEstimator, default=None
+        A fitted :class:`CCClusterer` to start from instead of random
+        weights: its whole network (input standardisation, backbone, instance
+        head and cluster head) is copied, and ``init`` itself is left
+        unchanged. It must have the same ``n_clusters``, have been fitted on
+        input of the same kind and shape, and use the same backbone
+        architecture as this estimator. :func:`sklearn.base.clone` (used by
+        ``GridSearchCV`` or ``cross_validate``) replaces an estimator
+        parameter by an unfitted copy: pass
+        ``init=sklearn.frozen.FrozenEstimator(cc)`` to keep it fitted there.
     zeta : float, default=0.6
         Similarity from which a pair is positive (paper: 0.6; 0.95 for 200
         clusters).
@@ -238,7 +270,18 @@ class C3Clusterer(BaseDeepClusterer):
     Settings. Defaults for small data on a CPU: 150 CC epochs then 50 C3
     epochs, batch 256, lr 1e-3 then 1e-4. Paper (GPU, CIFAR-scale):
     ``backbone="resnet34"``, 1,000 CC epochs at lr 3e-4 and batch 256, then
-    ``max_epochs=20, batch_size=128, finetune_lr=1e-5``.
+    20 C3 epochs at lr 1e-5 and batch 128, that is ``pretrain_epochs=1000,
+    max_epochs=20, batch_size=256, lr=3e-4, finetune_batch_size=128,
+    finetune_lr=1e-5``. The same recipe in two calls, keeping the CC model::
+
+        cc = CCClusterer(backbone="resnet34", max_epochs=1000, lr=3e-4).fit(X)
+        c3 = C3Clusterer(backbone="resnet34", init=cc, pretrain_epochs=0,
+                         max_epochs=20, finetune_batch_size=128,
+                         finetune_lr=1e-5).fit(X)
+
+    Stages with different batch sizes are trained by successive
+    ``partial_fit`` calls of the skorch net; epochs and ``history_`` run on
+    across them (skorch callbacks see one ``on_train_begin`` per call).
 
     Decisions: the loss has no temperature and its sums include each
     anchor's similarity with itself, as Eq. 2 and the authors' code do; the
@@ -247,28 +290,42 @@ class C3Clusterer(BaseDeepClusterer):
     backbone and instance head receive gradients (the C3 loss does not reach
     the cluster head), as in the paper; the cluster head reads the refined
     features. ``history_`` records the mean number of positives per sample,
-    which grows as clusters tighten (the paper's Fig. 6).
+    which grows as clusters tighten (the paper's Fig. 6). With ``init`` the
+    optimiser starts afresh and ``history_`` holds this fit's epochs only.
 
     References
     ----------
     M. Sadeghi, H. Hojjati and N. Armanfard, "C3: Cross-instance guided
     Contrastive Clustering", BMVC 2023.
 
+    Y. Li, P. Hu, Z. Liu, D. Peng, J. T. Zhou and X. Peng, "Contrastive
+    Clustering", AAAI 2021 (the first stage).
+
     Examples
     --------
-    >>> from skdeepclust import C3Clusterer
+    >>> from skdeepclust import C3Clusterer, CCClusterer
     >>> from skdeepclust.datasets import load_digit_images
     >>> images, y = load_digit_images()
     >>> model = C3Clusterer(n_clusters=10, pretrain_epochs=1, max_epochs=1,
     ...                     random_state=0).fit(images[:300])
     >>> [h["stage"] for h in model.history_]
     ['cc', 'c3']
+
+    Starting from a fitted CC:
+
+    >>> cc = CCClusterer(n_clusters=10, max_epochs=1, random_state=0).fit(images[:300])
+    >>> model = C3Clusterer(n_clusters=10, init=cc, pretrain_epochs=0, max_epochs=1,
+    ...                     random_state=0).fit(images[:300])
+    >>> [h["stage"] for h in model.history_]
+    ['c3']
     """
 
     _parameter_constraints: dict = {
         **_CC_PARAMETER_CONSTRAINTS,
         "pretrain_epochs": [Interval(Integral, 0, None, closed="left")],
         "finetune_lr": [Interval(Real, 0, None, closed="neither")],
+        "finetune_batch_size": [None, Interval(Integral, 2, None, closed="left")],
+        "init": [None, CCClusterer, FrozenEstimator],
         "zeta": [Interval(Real, -1, 1, closed="both")],
         "gamma": [Interval(Real, 0, None, closed="left")],
     }
@@ -284,7 +341,9 @@ class C3Clusterer(BaseDeepClusterer):
         batch_size=256,
         lr=1e-3,
         finetune_lr=1e-4,
+        finetune_batch_size=None,
         weight_decay=0.0,
+        init=None,
         zeta=0.6,
         gamma=0.1,
         instance_temperature=0.5,
@@ -303,7 +362,9 @@ class C3Clusterer(BaseDeepClusterer):
         self.batch_size = batch_size
         self.lr = lr
         self.finetune_lr = finetune_lr
+        self.finetune_batch_size = finetune_batch_size
         self.weight_decay = weight_decay
+        self.init = init
         self.zeta = zeta
         self.gamma = gamma
         self.instance_temperature = instance_temperature
@@ -314,9 +375,61 @@ class C3Clusterer(BaseDeepClusterer):
         self.verbose = verbose
         self.callbacks = callbacks
 
+    def _init_model(self):
+        """The fitted CCClusterer of ``init`` (unwrapped from a FrozenEstimator)."""
+        init = self.init
+        if isinstance(init, FrozenEstimator):
+            init = init.estimator
+        if not isinstance(init, CCClusterer):
+            raise ValueError("init must be a fitted CCClusterer (or a FrozenEstimator "
+                             f"around one); got {type(init).__name__}.")
+        try:
+            check_is_fitted(init, "net_")
+        except NotFittedError:
+            raise ValueError(
+                "init must be a fitted CCClusterer; this one is not fitted. "
+                "sklearn.base.clone (GridSearchCV, cross_validate...) replaces it by "
+                "an unfitted copy: pass init=FrozenEstimator(fitted_cc) to keep it."
+            ) from None
+        return init
+
     def _make_method(self, spec):
+        if self.init is not None:
+            # check before any network is built or trained
+            init = self._init_model()
+            if init.n_clusters != self.n_clusters:
+                raise ValueError(
+                    f"init has n_clusters={init.n_clusters} but this C3Clusterer has "
+                    f"n_clusters={self.n_clusters}; they must be equal."
+                )
+            fitted_on, given = _describe_input(init._input_spec), _describe_input(spec)
+            if fitted_on != given:
+                raise ValueError(
+                    f"init was fitted on {fitted_on}, but X gives {given}: the "
+                    "input must be of the same kind and shape."
+                )
         return CCMethod(self.n_clusters, cc_epochs=self.pretrain_epochs,
                         instance_temperature=self.instance_temperature,
                         cluster_temperature=self.cluster_temperature,
                         c3_epochs=self.max_epochs, zeta=self.zeta, gamma=self.gamma,
-                        c3_lr=self.finetune_lr)
+                        c3_lr=self.finetune_lr, c3_batch_size=self.finetune_batch_size)
+
+    def _warm_start(self, net, spec):
+        if self.init is None:
+            return
+        init = self._init_model()
+        source = init.net_.module_.state_dict()
+        target = net.module_.state_dict()
+        mismatched = sorted(
+            {key for key in target
+             if key not in source or source[key].shape != target[key].shape}
+            | (set(source) - set(target))
+        )
+        if mismatched:
+            raise ValueError(
+                "init's network does not match this estimator's (init.backbone="
+                f"{init.backbone!r}, backbone={self.backbone!r}): for example "
+                f"{mismatched[0]!r} differs. Use the backbone init was fitted with."
+            )
+        # copies the values: init's own tensors are left untouched
+        net.module_.load_state_dict(source)

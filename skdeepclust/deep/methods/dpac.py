@@ -72,14 +72,17 @@ class DPACMethod(ClusteringMethod):
     """DPAC's training recipe (Alg. 3 of Yan, Lu & Yan 2024).
 
     Stages: ``pretrain`` (weighted contrastive loss at p = 1/K, i.e. SimCLR,
-    on two weak views), ``cluster`` (Eq. 12 or 13: weighted contrastive loss
-    on a weak and a strong view plus the OPA KL term or the batch J_pac),
-    and optionally ``self_labeling`` (FixMatch-style cross-entropy of the
-    strong view against confident weak-view predictions).
+    on a weak and a strong view, or on two weak views with
+    ``pretrain_views="weak_weak"``), ``cluster`` (Eq. 12 or 13: weighted
+    contrastive loss on a weak and a strong view plus the OPA KL term or the
+    batch J_pac), and optionally ``self_labeling`` (FixMatch-style
+    cross-entropy of the strong view against confident weak-view
+    predictions).
     """
 
     def __init__(self, n_clusters, pretrain_epochs, cluster_epochs, self_labeling_epochs,
-                 m, temperature, objective, confidence_threshold, projection_dim=128):
+                 m, temperature, objective, confidence_threshold, projection_dim=128,
+                 pretrain_views="weak_strong"):
         super().__init__(n_clusters, [("pretrain", pretrain_epochs),
                                       ("cluster", cluster_epochs),
                                       ("self_labeling", self_labeling_epochs)])
@@ -88,6 +91,7 @@ class DPACMethod(ClusteringMethod):
         self.objective = objective
         self.confidence_threshold = confidence_threshold
         self.projection_dim = projection_dim
+        self.pretrain_views = pretrain_views
 
     def build_network(self, encoder, feature_dim):
         return _DPACNetwork(encoder, feature_dim, self.n_clusters, self.projection_dim)
@@ -101,7 +105,10 @@ class DPACMethod(ClusteringMethod):
         stage = self.stage(net.epoch)
         n = x.shape[0]
         if stage == "pretrain":
-            features = module.encoder(torch.cat([views.weak(x), views.weak(x)]))
+            first = views.weak(x)
+            second = (views.strong(x) if self.pretrain_views == "weak_strong"
+                      else views.weak(x))
+            features = module.encoder(torch.cat([first, second]))
             z1, z2 = module.projector(features).chunk(2)
             return {"stage": stage, "z1": z1, "z2": z2}
         weak, strong = views.weak(x), views.strong(x)
@@ -109,10 +116,12 @@ class DPACMethod(ClusteringMethod):
             logits = module.cluster_head(module.encoder(torch.cat([weak, strong])))
             return {"stage": stage, "logits_weak": logits[:n].detach(),
                     "logits_strong": logits[n:]}
-        with torch.no_grad():
-            # OPA's targets and the contrastive weights come from the
-            # un-augmented images (authors' code).
-            h0 = module.encoder(x)
+        # OPA's targets and the contrastive weights come from the un-augmented
+        # images (authors' code), in float32 even under mixed precision: with
+        # alpha = 1/(m-1) = 33, OPA raises the aggregated scores to the -33rd
+        # power, which turns half-precision rounding of D and P into wrong targets
+        with torch.no_grad(), torch.autocast(device_type=x.device.type, enabled=False):
+            h0 = module.encoder(x.float())
             p0 = F.softmax(module.cluster_head(h0).float(), dim=1)
         features = module.encoder(torch.cat([weak, strong]))
         z1, z2 = module.projector(features).chunk(2)
@@ -151,6 +160,13 @@ class DPACClusterer(BaseDeepClusterer):
     confidence_threshold : float, default=0.95
         Confidence above which a weak-view prediction is a pseudo-label in the
         self-labeling stage.
+    strong_ops : int, default=4
+        RandAugment-like operations per image of the strong view (paper: 4).
+        Used by the built-in image views (``augment`` a policy name or
+        "auto"); ignored for tabular data and a callable ``augment``.
+    pretrain_views : {{"weak_strong", "weak_weak"}}, default="weak_strong"
+        Views of the pre-training stage: a weak and a strong view, as the
+        paper describes its two views, or two weak views (plain SimCLR).
 
     Attributes
     ----------{COMMON_ATTRIBUTES_DOC}
@@ -163,18 +179,37 @@ class DPACClusterer(BaseDeepClusterer):
     -----
     Settings. The defaults (small ConvNet or MLP, 100 + 100 epochs, batch 256,
     Adam lr 1e-3, weight decay 1e-4) fit small data sets on a CPU: scikit-learn's
-    digits take a few minutes. The paper's setting for CIFAR/STL-scale images
-    on a GPU is ``backbone="resnet34", pretrain_epochs=1000, max_epochs=200,
-    batch_size=240, lr=1e-4, weight_decay=1e-4`` (m = 1.03, temperature 0.5).
+    digits take a few minutes. The paper's settings (Sec. 4, implementation
+    details), for CIFAR/STL-scale images on a GPU: a ResNet-34 in SimCLR's
+    architecture plus an MLP cluster head; 1,000 pre-training and 200 clustering
+    epochs; Adam at a constant lr of 1e-4 with weight decay 1e-4; batch 240;
+    m = 1.03 and temperature 0.5 on every data set; one view made with
+    SimCLR's transformations and the other with four operations drawn from
+    RandAugment; self-labeling as in FixMatch with threshold 0.95. Here:
+    ``backbone="resnet34", pretrain_epochs=1000, max_epochs=200,
+    batch_size=240, lr=1e-4, weight_decay=1e-4`` (``strong_ops=4``,
+    ``pretrain_views="weak_strong"``, ``m`` and ``temperature`` are the
+    defaults).
+
+    Views. The weak view is the ``augment`` policy (SimCLR's recipe for
+    larger colour images). The strong view is that view plus ``strong_ops``
+    operations drawn per image from a batched RandAugment-like set (rotate,
+    shear, translate, brightness, colour, contrast, sharpness, posterize,
+    solarize, autocontrast, identity; FixMatch's magnitude ranges) and a
+    cutout: an approximation of the paper's RandAugment view, whose exact
+    pipeline the paper does not give. Pre-training uses a weak and a strong
+    view by default (``pretrain_views``); the clustering and self-labeling
+    stages always do.
 
     Decisions where the paper is vague (see the project's METHODS notes):
     Q is computed without gradient from the un-augmented batch, on the
     cosine distances of the backbone features, in float64 and the log domain
-    (the authors' code); the contrastive weights use the same batch's
-    predictions; the paper's sums over samples are averaged. The second view
-    of the clustering stage is a RandAugment-like strong view, as in the
-    paper. Self-labeling fine-tunes the cluster head itself (the paper trains a
-    separate linear head).
+    (the authors' code); the features and predictions it reads are computed
+    in float32 even under mixed precision, since ``alpha = 1/(m - 1) = 33``
+    magnifies rounding errors. The contrastive weights use the same batch's
+    predictions; the paper's sums over samples are averaged. Self-labeling
+    fine-tunes the cluster head itself (the paper trains a separate linear
+    head).
 
     References
     ----------
@@ -201,6 +236,8 @@ class DPACClusterer(BaseDeepClusterer):
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "objective": [StrOptions({"opa", "jpac"})],
         "confidence_threshold": [Interval(Real, 0, 1, closed="both")],
+        "strong_ops": [Interval(Integral, 0, None, closed="left")],
+        "pretrain_views": [StrOptions({"weak_strong", "weak_weak"})],
     }
 
     def __init__(
@@ -219,6 +256,8 @@ class DPACClusterer(BaseDeepClusterer):
         temperature=0.5,
         objective="opa",
         confidence_threshold=0.95,
+        strong_ops=4,
+        pretrain_views="weak_strong",
         augment="auto",
         device="auto",
         random_state=None,
@@ -238,6 +277,8 @@ class DPACClusterer(BaseDeepClusterer):
         self.temperature = temperature
         self.objective = objective
         self.confidence_threshold = confidence_threshold
+        self.strong_ops = strong_ops
+        self.pretrain_views = pretrain_views
         self.augment = augment
         self.device = device
         self.random_state = random_state
@@ -260,4 +301,8 @@ class DPACClusterer(BaseDeepClusterer):
             temperature=self.temperature,
             objective=self.objective,
             confidence_threshold=self.confidence_threshold,
+            pretrain_views=self.pretrain_views,
         )
+
+    def _strong_view_ops(self):
+        return self.strong_ops

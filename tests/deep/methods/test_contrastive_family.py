@@ -2,7 +2,12 @@
 
 import numpy as np
 import pytest
+import torch
+from sklearn.base import clone
+from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
+from sklearn.frozen import FrozenEstimator
+from skorch.callbacks import Callback
 
 from skdeepclust import C3Clusterer, CCClusterer, CCESClusterer
 from skdeepclust.datasets import load_digit_images
@@ -59,6 +64,131 @@ def test_c3_second_stage_leaves_the_cluster_head_alone(blobs):
                 random_state=0, callbacks=[heads]).fit(X)
     for before, after in zip(heads.seen[1], heads.seen[-1]):
         assert np.array_equal(before.numpy(), after.numpy())
+
+
+def test_c3_stage_uses_its_own_batch_size_and_history_runs_on(blobs):
+    X, _ = blobs  # 240 samples; incomplete batches are dropped
+    batches = Record(lambda net: (len(net.history[-1]["batches"]), net.batch_size))
+    lr = Record(lambda net: net.optimizer_.param_groups[0]["lr"])
+    model = C3Clusterer(n_clusters=4, pretrain_epochs=2, max_epochs=3, batch_size=64,
+                        finetune_batch_size=32, finetune_lr=1e-5, random_state=0,
+                        callbacks=[batches, lr]).fit(X)
+    assert batches.seen == [(3, 64)] * 2 + [(7, 32)] * 3
+    assert [h["epoch"] for h in model.history_] == [1, 2, 3, 4, 5]
+    assert [h["stage"] for h in model.history_] == ["cc"] * 2 + ["c3"] * 3
+    assert all(np.isfinite(h["c3"]) for h in model.history_[2:])
+    assert lr.seen == [1e-3] * 2 + [1e-5] * 3
+    assert model.predict(X).shape == (len(X),)
+
+
+def test_c3_stage_batch_size_is_clipped_and_none_keeps_batch_size(blobs):
+    X, _ = blobs
+    batches = Record(lambda net: len(net.history[-1]["batches"]))
+    C3Clusterer(n_clusters=4, pretrain_epochs=1, max_epochs=1, batch_size=64,
+                finetune_batch_size=1000, random_state=0, callbacks=[batches]).fit(X)
+    assert batches.seen == [3, 1]
+    batches = Record(lambda net: len(net.history[-1]["batches"]))
+    C3Clusterer(n_clusters=4, pretrain_epochs=1, max_epochs=1, batch_size=64,
+                random_state=0, callbacks=[batches]).fit(X)
+    assert batches.seen == [3, 3]
+
+
+class _InterruptAt(Callback):
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            raise KeyboardInterrupt
+
+
+def test_c3_interrupt_in_the_first_stage_skips_the_second(blobs):
+    X, _ = blobs
+    model = C3Clusterer(n_clusters=4, pretrain_epochs=3, max_epochs=3, batch_size=64,
+                        finetune_batch_size=32, random_state=0,
+                        callbacks=[_InterruptAt(2)]).fit(X)
+    assert [h["stage"] for h in model.history_] == ["cc", "cc"]
+    np.testing.assert_array_equal(model.predict(X), model.labels_)
+
+
+@pytest.fixture(scope="module")
+def fitted_cc(blobs):
+    X, _ = blobs
+    return CCClusterer(n_clusters=4, max_epochs=3, batch_size=64, random_state=0).fit(X)
+
+
+def _state(model):
+    state = model.net_.module_.state_dict()
+    return {key: value.detach().cpu().clone() for key, value in state.items()}
+
+
+def _assert_same_state(a, b):
+    assert a.keys() == b.keys()
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], rtol=0, atol=0, msg=key)
+
+
+def test_c3_from_a_fitted_cc_starts_from_its_network(blobs, fitted_cc):
+    X, _ = blobs
+    before = _state(fitted_cc)
+    labels = fitted_cc.predict(X)
+    # no training: the C3 model is the CC model
+    c3 = C3Clusterer(n_clusters=4, init=fitted_cc, pretrain_epochs=0, max_epochs=0,
+                     random_state=1).fit(X)
+    assert c3.history_ == []
+    _assert_same_state(_state(c3), before)
+    np.testing.assert_array_equal(c3.predict(X), labels)
+    np.testing.assert_array_equal(c3.transform(X), fitted_cc.transform(X))
+    np.testing.assert_array_equal(c3.predict_proba(X), fitted_cc.predict_proba(X))
+    shared = {p.data_ptr() for p in fitted_cc.net_.module_.parameters()}
+    assert not shared & {p.data_ptr() for p in c3.net_.module_.parameters()}
+
+    # C3 epochs move the backbone but not the cluster head, which stays the CC's
+    c3 = C3Clusterer(n_clusters=4, init=fitted_cc, pretrain_epochs=0, max_epochs=2,
+                     batch_size=64, finetune_lr=1e-3, random_state=1).fit(X)
+    assert [h["stage"] for h in c3.history_] == ["c3", "c3"]
+    after = _state(c3)
+    heads = [k for k in before if k.startswith("cluster_head.")]
+    assert heads
+    _assert_same_state({k: after[k] for k in heads}, {k: before[k] for k in heads})
+    assert any(not torch.equal(after[k], before[k]) for k in after
+               if k.startswith("encoder.backbone."))
+    # the init estimator is left as it was
+    _assert_same_state(_state(fitted_cc), before)
+    np.testing.assert_array_equal(fitted_cc.predict(X), labels)
+
+
+def test_c3_init_survives_clone_when_frozen(blobs, fitted_cc):
+    X, _ = blobs
+    c3 = C3Clusterer(n_clusters=4, init=fitted_cc, pretrain_epochs=0, max_epochs=0)
+    cloned = clone(c3)
+    # clone gives an unfitted copy of an estimator parameter...
+    assert isinstance(cloned.init, CCClusterer) and cloned.init is not fitted_cc
+    with pytest.raises(ValueError, match="not fitted.*FrozenEstimator"):
+        cloned.fit(X)
+    # ...unless it is frozen
+    frozen = clone(C3Clusterer(n_clusters=4, init=FrozenEstimator(fitted_cc),
+                               pretrain_epochs=0, max_epochs=0))
+    np.testing.assert_array_equal(frozen.fit(X).predict(X), fitted_cc.predict(X))
+
+
+def test_c3_init_is_validated(blobs, fitted_cc):
+    X, _ = blobs
+    tiny = dict(pretrain_epochs=0, max_epochs=1, batch_size=64)
+    with pytest.raises(ValueError, match="not fitted"):
+        C3Clusterer(n_clusters=4, init=CCClusterer(n_clusters=4), **tiny).fit(X)
+    with pytest.raises(ValueError, match="'init' parameter"):
+        C3Clusterer(n_clusters=4, init=KMeans(4), **tiny).fit(X)
+    kmeans = FrozenEstimator(KMeans(4, n_init=1).fit(X))
+    with pytest.raises(ValueError, match="must be a fitted CCClusterer.*KMeans"):
+        C3Clusterer(n_clusters=4, init=kmeans, **tiny).fit(X)
+    with pytest.raises(ValueError, match="init has n_clusters=4 .* n_clusters=3"):
+        C3Clusterer(n_clusters=3, init=fitted_cc, **tiny).fit(X)
+    with pytest.raises(ValueError, match="rows of 8 features, but X gives rows of 6"):
+        C3Clusterer(n_clusters=4, init=fitted_cc, **tiny).fit(X[:, :6])
+    backbone = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU())
+    with pytest.raises(ValueError, match="does not match.*backbone"):
+        C3Clusterer(n_clusters=4, init=fitted_cc, backbone=backbone, **tiny).fit(X)
 
 
 def test_cces_support_set_is_capped_and_boxes_refresh():
