@@ -14,24 +14,18 @@ units. The networks standardise their inputs themselves.
 
 Policies
 --------
-``"simclr"``
-    Random resized crop (scale 0.2-1), horizontal flip, colour jitter
-    (0.4, 0.4, 0.4, 0.1) with p=0.8, grayscale with p=0.2, Gaussian blur with
-    p=0.5 for images of 64 pixels or more. The SimCLR / CC view.
-``"affine"``
-    Rotation (+-15 degrees), translation (+-15 %), scale (0.85-1.15), shear
-    (+-10 degrees) and Gaussian pixel noise (0.1), plus the colour jitter for
-    colour images. The default for images of at most 16 pixels (such as the
-    8x8 digits), where crops and flips destroy the content.
-``strong=True``
-    RandAugment-like: after the policy's geometric transform, each image
-    gets ``n_ops`` operations drawn from rotate, shear, translate, brightness,
-    contrast, colour, sharpness, posterize, solarize, autocontrast and
-    identity, each with a random magnitude, then a random cutout (FixMatch's
-    recipe). DPAC's second view.
+A view's recipe is a frozen :class:`ViewPolicy`; ``augment="<name>"`` on any
+deep estimator picks one of :data:`VIEW_POLICIES` (their numbers are in the
+constants' comments: :data:`SIMCLR`, :data:`AFFINE`, :data:`STROKES`), and
+``augment="auto"`` picks by :func:`auto_policy`. ``strong=True`` adds a
+RandAugment-like step: after the policy's geometric transform, each image gets
+``n_ops`` operations drawn from rotate, shear, translate, brightness, contrast,
+colour, sharpness, posterize, solarize, autocontrast and identity, each with a
+random magnitude, then a random cutout (FixMatch's recipe). DPAC's second view.
 """
 
 import math
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -420,29 +414,134 @@ def rand_augment(x, n_ops, generator, theta=None):
     return cutout(x, 0.5, generator)
 
 
+# ------------------------------------------------------------------ view policies
+
+
+@dataclass(frozen=True)
+class ViewPolicy:
+    """The recipe of a random view, as data.
+
+    ``augment="<name>"`` selects one of :data:`VIEW_POLICIES`; a policy can
+    be copied with changes by :func:`dataclasses.replace`. The operations run
+    in this order: one geometric warp (crop, flip and affine folded into one
+    map per image; RandAugment's geometric operations join it for strong
+    views), colour jitter, random grayscale, blur, pixel noise.
+
+    Parameters
+    ----------
+    name : str
+        The name ``augment=`` uses.
+    crop_scale : (float, float) or None
+        Area range of a random resized crop (aspect ratio 3/4-4/3); None
+        means no crop.
+    flip_p : float
+        Probability of a horizontal flip.
+    degrees, translate, scale, shear : float, float, (float, float), float
+        Affine jitter: rotation in +-degrees, shift in +-translate of the
+        image side, zoom range, shear in +-degrees; ``degrees=None`` means no
+        affine jitter.
+    jitter : (float, float, float, float)
+        Colour jitter strengths (brightness, contrast, saturation, hue).
+    jitter_p : float
+        Probability of the colour jitter.
+    gray_jitter : bool
+        Whether single-channel images get the brightness and contrast jitter
+        too.
+    grayscale_p : float
+        Probability that a colour image is turned grey.
+    blur_min_size : int or None
+        Gaussian blur (p=0.5, sigma 0.1-2) for images at least this many
+        pixels on a side; None means never.
+    noise : float
+        Standard deviation of Gaussian pixel noise on the [0, 1] scale.
+    """
+
+    name: str
+    crop_scale: tuple = None
+    flip_p: float = 0.0
+    degrees: float = None
+    translate: float = 0.0
+    scale: tuple = (1.0, 1.0)
+    shear: float = 0.0
+    jitter: tuple = (0.4, 0.4, 0.4, 0.1)
+    jitter_p: float = 0.8
+    gray_jitter: bool = False
+    grayscale_p: float = 0.2
+    blur_min_size: int = None
+    noise: float = 0.0
+
+
+#: The SimCLR / CC view for natural colour images: random resized crop (20-100 %
+#: of the area), horizontal flip, colour jitter (0.4, 0.4, 0.4, 0.1; p=0.8, grey
+#: images get brightness and contrast), grayscale (p=0.2), blur from 64 pixels.
+SIMCLR = ViewPolicy("simclr", crop_scale=(0.2, 1.0), flip_p=0.5, gray_jitter=True,
+                    blur_min_size=64)
+#: Affine jitter and pixel noise, no crop and no flip: rotation +-15 degrees,
+#: shift +-15 %, zoom 0.85-1.15, shear +-10 degrees, noise 0.1; colour images
+#: also get SimCLR's colour jitter and grayscale. For tiny images such as 8x8
+#: digits, where any crop destroys the content.
+AFFINE = ViewPolicy("affine", degrees=15.0, translate=0.15, scale=(0.85, 1.15),
+                    shear=10.0, noise=0.1)
+#: For handwriting and other shapes whose class changes when mirrored or cut:
+#: a mild random resized crop (50-100 % of the area, no flip) with affine jitter
+#: (rotation +-10 degrees, shift +-10 %, zoom 0.9-1.1, shear +-10 degrees), pixel
+#: noise 0.05; colour images also get SimCLR's colour jitter and grayscale.
+STROKES = ViewPolicy("strokes", crop_scale=(0.5, 1.0), degrees=10.0, translate=0.1,
+                     scale=(0.9, 1.1), shear=10.0, noise=0.05)
+
+VIEW_POLICIES = {policy.name: policy for policy in (SIMCLR, AFFINE, STROKES)}
+
+
+def auto_policy(spec):
+    """The policy ``augment="auto"`` picks for images of ``spec``.
+
+    Rule (measured in ``benchmarks/results/views.md``): images of at most 16
+    pixels a side get "affine" (any crop destroys them); larger
+    single-channel images, which are in practice handwriting, characters and
+    other shapes, get "strokes"; larger colour images get "simclr".
+    """
+    channels, height, width = spec.image_shape
+    if min(height, width) <= 16:
+        return AFFINE
+    if channels == 1:
+        return STROKES
+    return SIMCLR
+
+
+def resolve_policy(policy):
+    """A :class:`ViewPolicy` from a policy or its name."""
+    if isinstance(policy, ViewPolicy):
+        return policy
+    if policy not in VIEW_POLICIES:
+        raise ValueError(f"Unknown view policy {policy!r}; expected one of "
+                         f"{sorted(VIEW_POLICIES)} or a ViewPolicy.")
+    return VIEW_POLICIES[policy]
+
+
 # ------------------------------------------------------------------ view makers
 
 
 class ImageViews:
-    """Random views of (B, C, H, W) images in [0, 1].
+    """Random views of (B, C, H, W) images in [0, 1], following a policy.
 
     Parameters
     ----------
-    policy : {"simclr", "affine"}
-        See the module docstring.
+    policy : str or ViewPolicy, default="simclr"
+        A name from :data:`VIEW_POLICIES` ("simclr", "affine", "strokes") or
+        a policy.
     strong : bool, default=False
-        Add RandAugment-like operations and cutout.
+        Add RandAugment-like operations and cutout (FixMatch's recipe).
     n_ops : int, default=2
         Operations per image for the strong view.
     blur : bool or None, default=None
-        Gaussian blur (p=0.5); None turns it on for images of 64 pixels or more.
-    crop_scale : (float, float), default=(0.2, 1.0)
-        Area range of the random resized crop.
-    noise : float, default=0.1
-        Pixel noise of the "affine" policy.
+        Force the Gaussian blur (p=0.5) on or off; None follows the policy.
+    crop_scale : (float, float) or None, default=None
+        Override the policy's crop area range.
+    noise : float or None, default=None
+        Override the policy's pixel noise.
     crop : bool or None, default=None
-        Random resized crop before the other transforms; None means yes for
-        "simclr" and no for "affine".
+        Override whether the policy crops (with ``crop_scale``, else the
+        policy's range or 0.2-1).
     crop_alpha : float, default=0.1
         Beta parameter of the ContrastiveCrop centres, used when the call
         passes per-sample ``boxes``.
@@ -459,16 +558,20 @@ class ImageViews:
     """
 
     def __init__(self, policy="simclr", strong=False, n_ops=2, blur=None,
-                 crop_scale=(0.2, 1.0), noise=0.1, crop=None, crop_alpha=0.1):
-        if policy not in ("simclr", "affine"):
-            raise ValueError(f"policy should be 'simclr' or 'affine', got {policy!r}.")
-        self.policy = policy
+                 crop_scale=None, noise=None, crop=None, crop_alpha=0.1):
+        base = resolve_policy(policy)
+        changes = {}
+        if crop is False:
+            changes["crop_scale"] = None
+        elif crop or crop_scale is not None:
+            changes["crop_scale"] = crop_scale or base.crop_scale or (0.2, 1.0)
+        if noise is not None:
+            changes["noise"] = noise
+        if blur is not None:
+            changes["blur_min_size"] = 0 if blur else None
+        self.policy = replace(base, **changes)
         self.strong = strong
         self.n_ops = n_ops
-        self.blur = blur
-        self.crop_scale = crop_scale
-        self.noise = noise
-        self.crop = crop
         self.crop_alpha = crop_alpha
 
     def __call__(self, x, generator, boxes=None):
@@ -479,30 +582,31 @@ class ImageViews:
         """
         n, channels, height, width = x.shape
         device = x.device
-        crop = self.crop if self.crop is not None else self.policy == "simclr"
-        flip_p = 0.5 if self.policy == "simclr" else 0.0
+        policy = self.policy
+        ratio = (3 / 4, 4 / 3)
+        crop_scale = policy.crop_scale or (0.2, 1.0)
         theta = None
         if boxes is not None:
-            theta = contrastive_crop_theta(boxes, self.crop_scale, (3 / 4, 4 / 3), flip_p,
+            theta = contrastive_crop_theta(boxes, crop_scale, ratio, policy.flip_p,
                                            self.crop_alpha, generator)
-        elif crop:
-            theta = resized_crop_theta(n, self.crop_scale, (3 / 4, 4 / 3), flip_p,
-                                       generator, device)
-        if self.policy == "affine":
-            affine = affine_theta(n, 15.0, 0.15, (0.85, 1.15), 10.0, generator, device)
+        elif policy.crop_scale is not None or policy.flip_p > 0:
+            theta = resized_crop_theta(n, policy.crop_scale or (1.0, 1.0), ratio,
+                                       policy.flip_p, generator, device)
+        if policy.degrees is not None:
+            affine = affine_theta(n, policy.degrees, policy.translate, policy.scale,
+                                  policy.shear, generator, device)
             theta = affine if theta is None else compose_theta(theta, affine)
         if self.strong:
             x = rand_augment(x, self.n_ops, generator, theta)
         elif theta is not None:
             x = warp(x, theta)
-        if channels == 3 or self.policy == "simclr":
-            x = color_jitter(x, 0.4, 0.4, 0.4, 0.1, 0.8, generator)
-            x = random_grayscale(x, 0.2, generator)
-        blur = self.blur if self.blur is not None else min(height, width) >= 64
-        if blur:
+        if channels == 3 or policy.gray_jitter:
+            x = color_jitter(x, *policy.jitter, policy.jitter_p, generator)
+            x = random_grayscale(x, policy.grayscale_p, generator)
+        if policy.blur_min_size is not None and min(height, width) >= policy.blur_min_size:
             x = gaussian_blur(x, (0.1, 2.0), 0.5, generator)
-        if self.policy == "affine":
-            x = gaussian_noise(x, self.noise, generator)
+        if policy.noise:
+            x = gaussian_noise(x, policy.noise, generator)
         return x
 
 
@@ -560,14 +664,19 @@ class Views:
         return self.strong_maker(x, self.generator, **kwargs)
 
 
-def default_view_makers(spec, scale=None, fill=None):
-    """The ``augment="auto"`` weak and strong view makers for some data.
+def default_view_makers(spec, scale=None, fill=None, policy="auto", n_ops=2):
+    """The weak and strong view makers for some data.
 
     Parameters
     ----------
     spec : InputSpec
     scale, fill : Tensor of shape (D,), optional
         Per-feature spread and mean (tabular data only).
+    policy : "auto", str or ViewPolicy, default="auto"
+        The image policy; "auto" picks by :func:`auto_policy`. Ignored for
+        tabular data.
+    n_ops : int, default=2
+        RandAugment operations per image of the strong view.
 
     Returns
     -------
@@ -576,6 +685,5 @@ def default_view_makers(spec, scale=None, fill=None):
     if spec.kind == "tabular":
         return (TabularViews(scale, fill, noise=0.1, mask_p=0.1),
                 TabularViews(scale, fill, noise=0.2, mask_p=0.3))
-    size = min(spec.image_shape[1:])
-    policy = "affine" if size <= 16 else "simclr"
-    return ImageViews(policy), ImageViews(policy, strong=True, n_ops=2)
+    policy = auto_policy(spec) if policy == "auto" else resolve_policy(policy)
+    return ImageViews(policy), ImageViews(policy, strong=True, n_ops=n_ops)

@@ -53,7 +53,7 @@ def test_same_generator_seed_same_views():
         assert torch.equal(a, b)
 
 
-@pytest.mark.parametrize("policy", ["simclr", "affine"])
+@pytest.mark.parametrize("policy", ["simclr", "affine", "strokes"])
 @pytest.mark.parametrize("strong", [False, True])
 @pytest.mark.parametrize("channels,size", [(1, 8), (3, 32), (3, 96)])
 def test_shapes_and_range(policy, strong, channels, size):
@@ -119,3 +119,65 @@ def test_cutout_fills_a_square():
     filled = out.sum((1, 2, 3))
     assert filled.max() <= (0.5 * 16 + 1) ** 2
     assert (filled > 0).float().mean() > 0.5
+
+
+# ------------------------------------------------------------------ policies
+
+
+def _spec(channels, size):
+    from skdeepclust.deep._input import InputSpec
+
+    return InputSpec(kind="image", sample_shape=(channels, size, size),
+                     image_shape=(channels, size, size))
+
+
+@pytest.mark.parametrize("channels,size,expected", [
+    (1, 8, "affine"), (3, 16, "affine"), (1, 28, "strokes"), (1, 96, "strokes"),
+    (3, 32, "simclr"), (3, 96, "simclr")])
+def test_auto_policy_rule(channels, size, expected):
+    assert A.auto_policy(_spec(channels, size)).name == expected
+
+
+def test_named_policy_overrides_auto_and_unknown_name_is_rejected():
+    weak, strong = A.default_view_makers(_spec(1, 28), policy="simclr", n_ops=4)
+    assert weak.policy == A.SIMCLR and strong.policy == A.SIMCLR
+    assert strong.strong and strong.n_ops == 4 and not weak.strong
+    with pytest.raises(ValueError, match="Unknown view policy 'flips'"):
+        A.ImageViews("flips")
+
+
+def test_strokes_policy_never_mirrors_and_crops_mildly():
+    # an image whose left half is bright: a flip would put the mass on the right
+    x = torch.zeros(400, 1, 28, 28)
+    x[..., :14] = 1.0
+    out = A.ImageViews("strokes")(x, gen())
+    left, right = out[..., :14].sum((1, 2, 3)), out[..., 14:].sum((1, 2, 3))
+    assert torch.all(left > right)
+    # mild crops: every view keeps most of the (uniform) image's content
+    full = torch.ones(400, 1, 28, 28)
+    kept = A.ImageViews("strokes", noise=0.0)(full, gen()).mean((1, 2, 3))
+    assert kept.min() > 0.6
+    # while the SimCLR policy does mirror some images
+    simclr = A.ImageViews("simclr")(x, gen())
+    assert torch.any(simclr[..., 14:].sum((1, 2, 3)) > simclr[..., :14].sum((1, 2, 3)))
+
+
+def test_policy_overrides_and_custom_policy():
+    from dataclasses import replace
+
+    views = A.ImageViews("simclr", crop=False, blur=True)
+    assert views.policy.crop_scale is None and views.policy.blur_min_size == 0
+    # the module constants are left unchanged
+    assert A.SIMCLR.crop_scale == (0.2, 1.0)
+    mine = replace(A.AFFINE, name="mine", degrees=0.0, translate=0.0, scale=(1.0, 1.0),
+                   shear=0.0, noise=0.0)
+    x = torch.rand(4, 1, 16, 16)
+    # no geometry and no noise left: the identity up to resampling
+    np.testing.assert_allclose(A.ImageViews(mine)(x, gen()).numpy(), x.numpy(), atol=1e-5)
+
+
+def test_strong_view_uses_its_n_ops():
+    x = torch.rand(64, 3, 32, 32)
+    zero = A.ImageViews("strokes", strong=True, n_ops=0)(x, gen(1))
+    four = A.ImageViews("strokes", strong=True, n_ops=4)(x, gen(1))
+    assert not torch.equal(zero, four)
