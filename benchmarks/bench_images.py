@@ -32,6 +32,7 @@ import os
 import platform
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +54,7 @@ from skdeepclust.datasets import (
     make_handwritten_digits,
     make_large_digits,
 )
+from skdeepclust.deep.augment import resolve_policy
 from skdeepclust.deep.callbacks import ClusteringScore
 from skdeepclust.metrics import clustering_report
 
@@ -122,7 +124,8 @@ def run_deep(dataset, images, y, method, seed, overrides, tag, curves):
     embedding = model.transform(images)
     km = KMeans(10, n_init=10, random_state=seed).fit_predict(embedding)
     record = {"dataset": dataset, "method": method, "tag": tag, "seed": seed,
-              "params": {k: repr(v) for k, v in overrides.items()},
+              "params": {k: (v.name if k == "augment" and hasattr(v, "name") else repr(v))
+                         for k, v in overrides.items()},
               "epochs": len(model.history_), "seconds": seconds,
               **clustering_report(y, model.labels_),
               "embedding_acc": clustering_report(y, km)["acc"],
@@ -183,6 +186,30 @@ def report(command):
     print("\n".join(lines))
 
 
+def parse_view(text):
+    """``"simclr:flip_p=0.0,crop_scale=(0.4,1.0)"`` -> a changed ViewPolicy."""
+    name, _, fields = text.partition(":")
+    changes = {}
+    for item in filter(None, _split_top_level(fields)):
+        key, value = item.split("=", 1)
+        changes[key] = ast.literal_eval(value)
+    return replace(resolve_policy(name), name=text, **changes)
+
+
+def _split_top_level(text):
+    """Split on commas outside parentheses."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += char == "("
+        depth -= char == ")"
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return parts + [current]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default="digits8,large28,hand28,colour32")
@@ -193,6 +220,9 @@ def main():
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="estimator parameter override (Python literal)")
     parser.add_argument("--augment", default=None, help="shorthand for --set augment=...")
+    parser.add_argument("--view", default=None, metavar="NAME:FIELD=VALUE,...",
+                        help="a named view policy with changed fields, e.g. "
+                             "simclr:flip_p=0.0,crop_scale=(0.4,1.0)")
     parser.add_argument("--tag", default="", help="suffix naming a variant's records")
     parser.add_argument("--pixels", action="store_true", help="k-means/PAC on pixels only")
     parser.add_argument("--curves", action="store_true", help="record ACC per epoch")
@@ -210,6 +240,8 @@ def main():
             overrides[name] = value
     if args.augment:
         overrides["augment"] = args.augment
+    if args.view:
+        overrides["augment"] = parse_view(args.view)
     seeds = [int(s) for s in args.seeds.split(",")]
     for dataset in args.datasets.split(","):
         images, y = load_dataset(dataset, args.n_samples)

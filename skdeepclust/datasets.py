@@ -199,16 +199,17 @@ def make_handwritten_digits(n_samples=10000, image_size=28, thickness=(0.3, 0.55
     return images, base_labels[pick]
 
 
-def make_colour_digits(n_samples=10000, image_size=32, random_state=0):
-    """MNIST-M-like 32x32 colour digits on photographic backgrounds.
+def make_colour_digits(n_samples=10000, image_size=32, texture=0.5, random_state=0):
+    """32x32 colour digits: random ink and background colours, photographic texture.
 
     Each image is a handwriting-like digit (as in
-    :func:`make_handwritten_digits`) blended over a random crop of one of
-    scikit-learn's two bundled photographs (``load_sample_images``): as in
-    MNIST-M (Ganin et al., 2016) the stroke pixels take the colour inverse of
-    the background, so the class lives in the shape only and colour,
-    brightness and texture vary with the background. RGB ``uint8``,
-    channels last.
+    :func:`make_handwritten_digits`) in a random ink colour over a background
+    of another random colour, blended with a random crop of one of
+    scikit-learn's two bundled photographs (``load_sample_images``) at a
+    random weight up to ``texture``. Ink and background differ by at least
+    0.35 in luma, so the digit stays readable; the class lives in the shape
+    only, while colour, brightness and texture vary (like street-number or
+    MNIST-M images, Ganin et al., 2016). RGB ``uint8``, channels last.
 
     Parameters
     ----------
@@ -216,8 +217,10 @@ def make_colour_digits(n_samples=10000, image_size=32, random_state=0):
         Number of images.
     image_size : int, default=32
         Side of the square images.
+    texture : float, default=0.5
+        Largest weight of the photograph in the background (0: plain colour).
     random_state : int, RandomState instance or None, default=0
-        Seeds the digits, their distortions and the background crops.
+        Seeds the digits, their distortions, the colours and the crops.
 
     Returns
     -------
@@ -236,13 +239,14 @@ def make_colour_digits(n_samples=10000, image_size=32, random_state=0):
     rng = check_random_state(random_state)
     photos = [np.asarray(p, dtype=np.float64) / 255.0
               for p in load_sample_images().images]
+    luma = np.array([0.299, 0.587, 0.114])
     digit_size = int(round(image_size * 5 / 7))
     fields, base_labels = _stroke_templates(digit_size)
     pick = rng.randint(len(fields), size=n_samples)
     images = np.empty((n_samples, image_size, image_size, 3), dtype=np.uint8)
     for i in range(n_samples):
         strokes = _render_strokes(rng, fields[pick[i]], image_size, digit_size,
-                                  (0.25, 0.5), 20.0, rotation=10.0,
+                                  (0.3, 0.55), 20.0, rotation=10.0,
                                   slant=15.0)[..., None]
         photo = photos[rng.randint(len(photos))]
         # a crop 2-4 times the image side, resampled: textures at several scales
@@ -252,6 +256,13 @@ def make_colour_digits(n_samples=10000, image_size=32, random_state=0):
         patch = photo[top:top + side, left:left + side]
         patch = ndimage.zoom(patch, (image_size / side, image_size / side, 1), order=1)
         patch = patch[:image_size, :image_size]
-        blended = (1.0 - strokes) * patch + strokes * np.abs(1.0 - patch)
+        background = rng.uniform(0, 1, 3)
+        weight = rng.uniform(0, texture)
+        background = (1 - weight) * background + weight * patch
+        while True:  # ink readable against the background's mean luma
+            ink = rng.uniform(0, 1, 3)
+            if abs(ink @ luma - background.mean((0, 1)) @ luma) >= 0.35:
+                break
+        blended = (1.0 - strokes) * background + strokes * ink
         images[i] = np.round(255.0 * np.clip(blended, 0, 1)).astype(np.uint8)
     return images, base_labels[pick]

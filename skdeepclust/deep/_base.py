@@ -44,10 +44,10 @@ COMMON_PARAMETERS_DOC = """
         grayscale, blur from 64 pixels (natural colour images). "affine":
         rotation, shift, zoom, shear and pixel noise, no crop or flip (tiny
         images such as 8x8 digits). "strokes": a mild crop (50-100 %, no flip)
-        with milder affine jitter and noise (handwriting, characters, shapes
-        that mirroring would change). "auto" picks "affine" up to 16 pixels,
-        "strokes" for larger single-channel images and "simclr" for larger
-        colour images (measured in ``benchmarks/results/views.md``). Tabular
+        with milder affine jitter and noise (keeps a shape's identity, but
+        measured weaker than "simclr" on 28x28 digits). "auto" picks "affine"
+        up to 16 pixels and "simclr" above (measured in
+        ``benchmarks/results/views.md``). Tabular
         data always get feature noise and masking. A
         :class:`~skdeepclust.deep.augment.ViewPolicy` gives your own recipe;
         a callable ``f(x) -> Tensor`` gets a float batch on the device ((B, C,

@@ -1,4 +1,4 @@
-"""BYOL's regression loss and PIPCDR's positive instance pulling (PIP)."""
+"""BYOL's regression loss and PIPCDR's positive instances proximity (PIP)."""
 
 import torch.nn.functional as F
 from torch import nn
@@ -28,7 +28,7 @@ def nearest_other(embeddings):
 
 
 class PIPLoss(nn.Module):
-    """Positive instance pulling (PIPCDR, Eq. 4).
+    """Positive instances proximity loss (PIPCDR, Eq. 4).
 
     The online projection of view a moves a fraction ``sigma`` toward its
     nearest other sample of the batch (cosine), goes through the predictor,

@@ -1,4 +1,4 @@
-"""PIPCDR: positive instance pulling and cluster dispersion regularisation."""
+"""PIPCDR: positive instances proximity and cluster dispersion regularisation."""
 
 from numbers import Integral, Real
 
@@ -193,15 +193,16 @@ class PIPCDRMethod(BYOLMethod):
 
 
 class PIPCDRClusterer(BaseDeepClusterer):
-    __doc__ = f"""PIPCDR: positive instance pulling with cluster dispersion regularisation.
+    __doc__ = f"""PIPCDR: positive instances proximity, cluster dispersion regulariser.
 
     A BYOL network (online backbone + projector + predictor, momentum target)
-    is trained with two losses (Chang et al., IEEE TNNLS 2024):
+    is trained with two losses (Kumar & Lee):
 
-    - PIP (Eq. 4): the online projection of one view moves a fraction
-      ``sigma`` toward its nearest other sample of the batch before the
-      predictor regresses the target projection of the other view (BYOL's
-      loss at ``sigma = 0``), pulling neighbours of a cluster together;
+    - PIP (positive instances proximity, Eq. 4): the online projection of
+      one view moves a fraction ``sigma`` toward its nearest other sample of
+      the batch before the predictor regresses the target projection of the
+      other view (BYOL's loss at ``sigma = 0``), pulling neighbours of a
+      cluster together;
     - CDR (Eq. 7): a supervised-contrastive loss whose clusters are the
       pseudo-labels of spherical k-means (:class:`skdeepclust.SphericalKMeans`)
       on the target embeddings of the whole data set, recomputed every
@@ -268,8 +269,9 @@ class PIPCDRClusterer(BaseDeepClusterer):
 
     References
     ----------
-    J. Chang et al., "Deep Clustering With Positive Instance Pulling and
-    Cluster Dispersion Regularization" (PIPCDR), IEEE TNNLS 2024.
+    A. Kumar and D.-G. Lee, "Enhancing Clustering Representations with
+    Positive Proximity and Cluster Dispersion Learning" (PIPCDR), preprint
+    (the paper names no venue).
 
     Examples
     --------
