@@ -4,6 +4,7 @@ CCES's support set and PIPCDR's memory queue.
 """
 
 import torch
+import torch.nn.functional as F
 
 
 class FeatureQueue:
@@ -70,9 +71,28 @@ class FeatureQueue:
         self.pointer = end % size
 
     @torch.no_grad()
-    def nearest(self, queries):
-        """The stored row nearest (Euclidean) to each query (B, dim)."""
+    def nearest(self, queries, keys=None, cosine=False):
+        """The stored row nearest to each query (B, dim).
+
+        Parameters
+        ----------
+        queries : Tensor of shape (B, dim)
+        keys : Tensor of shape (B,), optional
+            The queries' own keys: slots holding the same key are skipped, so
+            a sample is never its own neighbour.
+        cosine : bool, default=False
+            Compare directions (L2-normalised rows) instead of Euclidean
+            distances. The stored row itself is returned either way.
+        """
         queries = queries.detach().to(self.features.dtype)
-        # ||q||^2 - 2 q.s + ||s||^2, the first term is constant per row
-        scores = (self.features * self.features).sum(dim=1)[None, :] - 2.0 * queries @ self.features.T
+        if cosine:
+            # (B, dim) x (dim, S) -> (B, S) similarities; higher is nearer
+            scores = -(F.normalize(queries, dim=1) @ F.normalize(self.features, dim=1).T)
+        else:
+            # ||q||^2 - 2 q.s + ||s||^2, the first term is constant per row
+            scores = ((self.features * self.features).sum(dim=1)[None, :]
+                      - 2.0 * queries @ self.features.T)
+        if keys is not None:
+            own = keys.to(self.keys.device)[:, None] == self.keys[None, :]
+            scores = scores.masked_fill(own, float("inf"))
         return self.features[scores.argmin(dim=1)]

@@ -51,3 +51,23 @@ def test_contrastive_crops_centre_on_the_box():
     assert near_edges > 0.6
     # crops stay inside the image
     assert torch.all(theta[:, 0, 2].abs() + theta[:, 0, 0].abs() <= 1 + 1e-6)
+
+
+def test_nearest_skips_the_query_own_key():
+    queue = FeatureQueue(3, 2, "cpu", random_init=False)
+    queue.push(torch.tensor([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]]),
+               keys=torch.tensor([7, 8, 9]))
+    query = torch.tensor([[1.0, 0.0]])
+    # without keys the sample finds itself; with its key it finds the next one
+    assert queue.nearest(query).tolist() == [[1.0, 0.0]]
+    np.testing.assert_allclose(queue.nearest(query, keys=torch.tensor([7])).numpy(),
+                               [[0.9, 0.1]])
+
+
+def test_nearest_by_cosine_ignores_the_norm():
+    queue = FeatureQueue(2, 2, "cpu", random_init=False)
+    # a long vector in the query's direction, a short one close in Euclidean terms
+    queue.push(torch.tensor([[10.0, 0.0], [0.0, 0.5]]))
+    query = torch.tensor([[0.3, 0.3]])
+    assert queue.nearest(query).tolist() == [[0.0, 0.5]]
+    assert queue.nearest(torch.tensor([[0.3, 0.1]]), cosine=True).tolist() == [[10.0, 0.0]]

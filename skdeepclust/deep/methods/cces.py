@@ -64,9 +64,9 @@ class ContrastiveCropBoxes(Callback):
         self.batch_size = batch_size
 
     def on_train_begin(self, net, **kwargs):
-        n = len(net.train_data_)
-        net.fit_state_["boxes"] = torch.tensor([[0.0, 0.0, 1.0, 1.0]],
-                                               device=net.device).repeat(n, 1)
+        # no boxes until the first localisation: the views are plain random
+        # resized crops until then, as in ContrastiveCrop's reference code
+        net.fit_state_.pop("boxes", None)
 
     def on_epoch_begin(self, net, **kwargs):
         epoch = net.epoch
@@ -157,10 +157,13 @@ class CCESMethod(ClusteringMethod):
             if use_neighbours:
                 # neighbours come from stored (detached) features: gradients
                 # reach the heads through them, the backbone through the views
-                neighbours = torch.cat([support.nearest(feat_a),
-                                        support.nearest(feat_b)])
-            # the support set fills during the warm-up too
-            support.push(feat_a)
+                # by direction (the heads normalise), never the sample itself
+                neighbours = torch.cat([
+                    support.nearest(feat_a, keys=indices, cosine=True),
+                    support.nearest(feat_b, keys=indices, cosine=True)])
+            # the support set fills during the warm-up too; keys are the
+            # samples' indices in the training set
+            support.push(feat_a, keys=indices)
         if use_neighbours:
             nn_z_a, nn_z_b = module.instance_head(neighbours).chunk(2)
             nn_c_a, nn_c_b = F.softmax(module.cluster_head(neighbours).float(),
@@ -181,7 +184,7 @@ class CCESClusterer(BaseDeepClusterer):
     ``cluster_temperature`` and the entropy term, Eq. 7-9), and views are
     ContrastiveCrops: crops whose centres are drawn from Beta(0.1, 0.1)
     inside a per-image object box, refreshed from the backbone's last feature
-    map every ``loc_interval`` epochs (Zhang et al., Information Fusion 2024;
+    map every ``loc_interval`` epochs (Yin, Wu & Sun, Information Fusion;
     Peng et al., CVPR 2022). Predictions are the arg-max of the cluster head.
 
     Parameters
@@ -206,7 +209,7 @@ class CCESClusterer(BaseDeepClusterer):
     loc_interval : int, default=20
         Epochs between two refreshes of the ContrastiveCrop boxes.
     crop_warmup : int, default=20
-        Epochs before the first refresh (boxes are the whole image until then).
+        Epochs before the first refresh (plain random resized crops until then).
     box_threshold : float, default=0.1
         Heat-map threshold that delimits a box.
 
@@ -228,7 +231,10 @@ class CCESClusterer(BaseDeepClusterer):
     (the j-independent first term of Eq. 3's denominator is read as
     ``u_j``); both directions use their own view's neighbour; the support
     set stores the first view's backbone features after each step (starting
-    from a random matrix as in the paper) and neighbours are Euclidean; the
+    from a random matrix as in the paper) with each sample's index as key;
+    neighbours are searched by cosine similarity (the heads normalise) and
+    never the sample itself; until the first box refresh the crops are
+    plain random resized crops (ContrastiveCrop's reference code); the
     entropy term is written ``log K - H`` as in CC (the same gradient as
     ``-H``). Small images (at most 16 pixels, e.g. 8x8 digits) keep the
     affine view and crop only 60-100 % of the area, since strong crops
@@ -237,8 +243,8 @@ class CCESClusterer(BaseDeepClusterer):
 
     References
     ----------
-    X. Zhang et al., "Contrastive clustering with effective sample pairs
-    construction" (CCES), Information Fusion 2024.
+    J. Yin, H. Wu and S. Sun, "Effective sample pairs based contrastive
+    learning for clustering" (CCES), Information Fusion.
     X. Peng, K. Wang, Z. Zhu, M. Wang and Y. You, "Crafting Better Contrastive
     Views for Siamese Representation Learning", CVPR 2022.
 
