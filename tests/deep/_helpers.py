@@ -12,3 +12,14 @@ class Record(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         self.seen.append(self.read(net))
+
+
+class InterruptAt(Callback):
+    """Raises KeyboardInterrupt at the end of epoch ``epoch`` (from 1), like Ctrl-C."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            raise KeyboardInterrupt

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 import torch
 from sklearn.datasets import make_blobs
-from skorch.callbacks import Callback
 
 from skdeepclust import DPACClusterer
 from skdeepclust.datasets import load_digit_images
 from skdeepclust.deep import TrainingDiverged
 from skdeepclust.deep._input import infer_spec
+
+from ._helpers import InterruptAt
 
 TINY = dict(pretrain_epochs=1, max_epochs=1, batch_size=32, random_state=0)
 
@@ -135,18 +136,9 @@ def test_divergence_stops_with_a_clear_error(blobs):
         model.fit(X)
 
 
-class _InterruptAt(Callback):
-    def __init__(self, epoch):
-        self.epoch = epoch
-
-    def on_epoch_end(self, net, **kwargs):
-        if len(net.history) == self.epoch:
-            raise KeyboardInterrupt
-
-
 def test_keyboard_interrupt_leaves_a_usable_model(blobs):
     X, _ = blobs
-    model = DPACClusterer(n_clusters=3, callbacks=[_InterruptAt(2)],
+    model = DPACClusterer(n_clusters=3, callbacks=[InterruptAt(2)],
                           **{**TINY, "pretrain_epochs": 5, "max_epochs": 5})
     model.fit(X)
     assert len(model.history_) == 2

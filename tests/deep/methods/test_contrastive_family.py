@@ -7,13 +7,12 @@ from sklearn.base import clone
 from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 from sklearn.frozen import FrozenEstimator
-from skorch.callbacks import Callback
 
 from skdeepclust import C3Clusterer, CCClusterer, CCESClusterer
 from skdeepclust.datasets import load_digit_images
 from skdeepclust.metrics import cluster_accuracy
 
-from .._helpers import Record
+from .._helpers import InterruptAt, Record
 
 
 @pytest.fixture(scope="module")
@@ -93,20 +92,11 @@ def test_c3_stage_batch_size_is_clipped_and_none_keeps_batch_size(blobs):
     assert batches.seen == [3, 3]
 
 
-class _InterruptAt(Callback):
-    def __init__(self, epoch):
-        self.epoch = epoch
-
-    def on_epoch_end(self, net, **kwargs):
-        if len(net.history) == self.epoch:
-            raise KeyboardInterrupt
-
-
 def test_c3_interrupt_in_the_first_stage_skips_the_second(blobs):
     X, _ = blobs
     model = C3Clusterer(n_clusters=4, pretrain_epochs=3, max_epochs=3, batch_size=64,
                         finetune_batch_size=32, random_state=0,
-                        callbacks=[_InterruptAt(2)]).fit(X)
+                        callbacks=[InterruptAt(2)]).fit(X)
     assert [h["stage"] for h in model.history_] == ["cc", "cc"]
     np.testing.assert_array_equal(model.predict(X), model.labels_)
 
