@@ -1,5 +1,6 @@
 """BYOL's regression loss and PIPCDR's positive instances proximity (PIP)."""
 
+import torch
 import torch.nn.functional as F
 from torch import nn
 
@@ -60,7 +61,13 @@ class PIPLoss(nn.Module):
 
     def forward(self, online, target, predictor):
         """Loss for online projections (B, D) of view a, target projections of
-        view b and the predictor module."""
+        view b and the predictor module.
+
+        Half-precision projections (from an autocast forward pass) are cast
+        to float32 first: the criterion is evaluated outside the autocast
+        region, where they would not match the predictor's float32 weights."""
+        if online.dtype in (torch.float16, torch.bfloat16):
+            online = online.float()
         neighbours = online[nearest_other(online)]
         pulled = online + self.sigma * (neighbours - online)
         return byol_loss(predictor(pulled), target)

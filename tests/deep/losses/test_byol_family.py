@@ -214,3 +214,15 @@ def test_critic_losses_run_in_float32_under_autocast():
     torch.testing.assert_close(gp, expected_gp, rtol=1e-6, atol=0)
     torch.testing.assert_close(grad, expected_grad, rtol=1e-6, atol=0)
     torch.testing.assert_close(loss, expected_loss, rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_pip_accepts_half_precision_projections(batch, dtype):
+    # autocast forward passes give half-precision projections, and the
+    # criterion runs outside autocast with the predictor's float32 weights
+    online, target = (torch.tensor(a, dtype=torch.float32) for a in batch)
+    predictor = torch.nn.Linear(4, 4)
+    loss = PIPLoss(0.3)(online.to(dtype), target.to(dtype), predictor)
+    assert loss.dtype == torch.float32
+    expected = PIPLoss(0.3)(online.to(dtype).float(), target.to(dtype).float(), predictor)
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
