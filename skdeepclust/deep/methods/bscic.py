@@ -14,6 +14,7 @@ from ..losses import (
     assignment_kl,
     cluster_correlation_loss,
     critic_loss,
+    entropy_penalty,
     sample_one_hot_prior,
 )
 from .byol import BYOLMethod, OnlineNetwork, momentum_copy
@@ -41,10 +42,11 @@ class _BSCICNetwork(nn.Module):
 class _BSCICLoss(nn.Module):
     """Eq. 8: ``L_adv_G + a_mi L_mi + a_si L_si + a_clu L_clu``."""
 
-    def __init__(self, weights, off_diagonal_weight):
+    def __init__(self, weights, off_diagonal_weight, balance_weight=0.0):
         super().__init__()
         self.a_mi, self.a_si, self.a_clu = weights
         self.off_diagonal_weight = off_diagonal_weight
+        self.balance_weight = balance_weight
 
     def forward(self, out, epoch=None):
         z_a, z_b, t_a, t_b = out["z_a"], out["z_b"], out["t_a"], out["t_b"]
@@ -54,8 +56,14 @@ class _BSCICLoss(nn.Module):
         adversarial = out["generator"]
         loss = (adversarial + self.a_mi * mutual + self.a_si * self_improvement
                 + self.a_clu * correlation)
-        return {"loss": loss, "adversarial": adversarial, "mutual": mutual,
-                "self": self_improvement, "correlation": correlation}
+        terms = {"adversarial": adversarial, "mutual": mutual, "self": self_improvement,
+                 "correlation": correlation}
+        if self.balance_weight:
+            # beyond the paper: log K - H(mean assignment), per view
+            balance = entropy_penalty(z_a) + entropy_penalty(z_b)
+            loss = loss + self.balance_weight * balance
+            terms["balance"] = balance
+        return {"loss": loss, **terms}
 
 
 class CriticUpdate(Callback):
@@ -100,8 +108,10 @@ class BSCICMethod(BYOLMethod):
     frozen_prefixes = ("target.", "critic.")
 
     def __init__(self, n_clusters, epochs, weights, off_diagonal_weight, momentum,
-                 gradient_penalty, critic_lr, critic_betas=(0.9, 0.999), n_critic=1):
+                 gradient_penalty, critic_lr, critic_betas=(0.9, 0.999), n_critic=1,
+                 balance_weight=0.0):
         super().__init__(n_clusters, [("bscic", epochs)], momentum)
+        self.balance_weight = balance_weight
         self.weights = weights
         self.off_diagonal_weight = off_diagonal_weight
         self.gradient_penalty = gradient_penalty
@@ -113,7 +123,7 @@ class BSCICMethod(BYOLMethod):
         return _BSCICNetwork(encoder, feature_dim, self.n_clusters)
 
     def build_criterion(self):
-        return _BSCICLoss(self.weights, self.off_diagonal_weight)
+        return _BSCICLoss(self.weights, self.off_diagonal_weight, self.balance_weight)
 
     def extra_optimizers(self, net):
         lr = self.critic_lr if self.critic_lr is not None else net.lr
@@ -223,6 +233,10 @@ class BSCICClusterer(BaseDeepClusterer):
     n_critic : int, default=1
         Critic steps per training batch (paper: 1, Algorithm 1). Each takes
         the batch's detached assignments against fresh one-hot prior samples.
+    balance_weight : float, default=0.0
+        Weight of a cluster-balance term beyond the paper: ``log K - H(mean
+        assignment)`` of each view, as in CC (0 turns it off, the paper's
+        objective). See Notes.
 
     Attributes
     ----------{COMMON_ATTRIBUTES_DOC}
@@ -293,6 +307,7 @@ class BSCICClusterer(BaseDeepClusterer):
         "critic_lr": [None, Interval(Real, 0, None, closed="neither")],
         "critic_betas": [tuple, list],
         "n_critic": [Interval(Integral, 1, None, closed="left")],
+        "balance_weight": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -312,6 +327,7 @@ class BSCICClusterer(BaseDeepClusterer):
         critic_lr=3e-4,
         critic_betas=(0.9, 0.999),
         n_critic=1,
+        balance_weight=0.0,
         augment="auto",
         device="auto",
         random_state=None,
@@ -332,6 +348,7 @@ class BSCICClusterer(BaseDeepClusterer):
         self.critic_lr = critic_lr
         self.critic_betas = critic_betas
         self.n_critic = n_critic
+        self.balance_weight = balance_weight
         self.augment = augment
         self.device = device
         self.random_state = random_state
@@ -363,5 +380,6 @@ class BSCICClusterer(BaseDeepClusterer):
         return BSCICMethod(self.n_clusters, self.max_epochs, self._resolved_weights(spec),
                            self.off_diagonal_weight, self.momentum,
                            self.gradient_penalty, self.critic_lr,
-                           self._resolved_critic_betas(), self.n_critic)
+                           self._resolved_critic_betas(), self.n_critic,
+                           self.balance_weight)
 

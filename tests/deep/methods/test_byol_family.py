@@ -1,6 +1,7 @@
 """PIPCDRClusterer and BSCICClusterer."""
 
 import copy
+import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -263,3 +264,42 @@ def test_bscic_critic_update_runs_in_float32_inside_autocast():
     torch.testing.assert_close(loss, loss_ref, rtol=0, atol=0)
     for p, q in zip(critic.parameters(), critic_ref.parameters()):
         torch.testing.assert_close(p, q, rtol=0, atol=0)
+
+
+def naive_balance(z):
+    """log K - H(mean assignment), by the formula."""
+    z = np.asarray(z, dtype=np.float64)
+    mean = [sum(row[k] for row in z) / len(z) for k in range(z.shape[1])]
+    return math.log(z.shape[1]) + sum(p * math.log(p) for p in mean if p > 0)
+
+
+def test_bscic_balance_term_is_the_weighted_entropy_penalty():
+    from skdeepclust.deep.methods.bscic import _BSCICLoss
+
+    rng = np.random.RandomState(0)
+    z_a, z_b, t_a, t_b = (torch.softmax(torch.tensor(rng.randn(6, 3) * 2), 1)
+                          for _ in range(4))
+    out = {"z_a": z_a, "z_b": z_b, "t_a": t_a, "t_b": t_b,
+           "generator": torch.tensor(0.25)}
+    paper = _BSCICLoss((2.0, 1.0, 1.0), 1.0)(out)
+    assert "balance" not in paper
+    balanced = _BSCICLoss((2.0, 1.0, 1.0), 1.0, balance_weight=0.5)(out)
+    expected = naive_balance(z_a.numpy()) + naive_balance(z_b.numpy())
+    assert balanced["balance"].item() == pytest.approx(expected, rel=1e-6)
+    assert (balanced["loss"] - paper["loss"]).item() == pytest.approx(0.5 * expected,
+                                                                      rel=1e-6)
+    # a collapsed batch pays log K per view, a balanced one nothing
+    one_cluster = torch.eye(3)[[0, 0, 0, 0]]
+    assert naive_balance(one_cluster.numpy()) == pytest.approx(math.log(3))
+    assert naive_balance(torch.eye(3).numpy()) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_bscic_balance_weight_reaches_the_history(blobs):
+    X, _ = blobs
+    paper = BSCICClusterer(n_clusters=4, max_epochs=1, random_state=0).fit(X)
+    assert "balance" not in paper.history_[0]
+    balanced = BSCICClusterer(n_clusters=4, max_epochs=1, balance_weight=1.0,
+                              random_state=0).fit(X)
+    assert 0 <= balanced.history_[0]["balance"] <= 2 * math.log(4)
+    with pytest.raises(ValueError, match="balance_weight"):
+        BSCICClusterer(n_clusters=4, balance_weight=-1.0).fit(X)
