@@ -94,8 +94,10 @@ class CCESMethod(ClusteringMethod):
     instance_temperature, cluster_temperature : float
     support_size : int
         Slots of the FIFO support set of backbone features.
-    nearest_neighbors : bool
-        False makes each anchor its own view's features (the ablation).
+    nearest_neighbors : bool or {"instance", "cluster"}
+        Which losses take nearest-neighbour anchors: True both, "instance" or
+        "cluster" one of them, False neither (each anchor is its own view's
+        features); the last three are the paper's ablations.
     nn_warmup : int
         Epochs during which anchors are the views' own features while the
         support set fills.
@@ -150,7 +152,7 @@ class CCESMethod(ClusteringMethod):
         assignments = F.softmax(module.cluster_head(features).float(), dim=1)
         z_a, z_b = projections.chunk(2)
         c_a, c_b = assignments.chunk(2)
-        use_neighbours = self.nearest_neighbors and net.epoch >= self.nn_warmup
+        use_neighbours = bool(self.nearest_neighbors) and net.epoch >= self.nn_warmup
         if self.nearest_neighbors:
             feat_a, feat_b = features.chunk(2)
             support = self._support(net, features.shape[1])
@@ -170,6 +172,11 @@ class CCESMethod(ClusteringMethod):
                                        dim=1).chunk(2)
         else:
             nn_z_a, nn_z_b, nn_c_a, nn_c_b = z_a, z_b, c_a, c_b
+        # the ablations: neighbours for one of the two losses only
+        if self.nearest_neighbors == "cluster":
+            nn_z_a, nn_z_b = z_a, z_b
+        elif self.nearest_neighbors == "instance":
+            nn_c_a, nn_c_b = c_a, c_b
         return {"stage": "cces", "z_a": z_a, "z_b": z_b, "c_a": c_a, "c_b": c_b,
                 "nn_z_a": nn_z_a, "nn_z_b": nn_z_b, "nn_c_a": nn_c_a, "nn_c_b": nn_c_b}
 
@@ -197,9 +204,10 @@ class CCESClusterer(BaseDeepClusterer):
         tau_C of the paper.
     support_size : int, default=65536
         Support-set slots (the paper's size), capped at the number of samples.
-    nearest_neighbors : bool, default=True
-        Use nearest-neighbour anchors; False gives the paper's ablation
-        without them.
+    nearest_neighbors : bool or {{"instance", "cluster"}}, default=True
+        Which losses take nearest-neighbour anchors: True both (the method),
+        "instance" the instance loss only, "cluster" the cluster loss only,
+        False neither; the last three are the paper's ablations.
     nn_warmup : int, default=50
         Epochs before the nearest neighbours replace the anchors (the support
         set fills meanwhile). The paper starts at once; see Notes.
@@ -263,7 +271,7 @@ class CCESClusterer(BaseDeepClusterer):
         "instance_temperature": [Interval(Real, 0, None, closed="neither")],
         "cluster_temperature": [Interval(Real, 0, None, closed="neither")],
         "support_size": [Interval(Integral, 1, None, closed="left")],
-        "nearest_neighbors": ["boolean"],
+        "nearest_neighbors": ["boolean", StrOptions({"instance", "cluster"})],
         "nn_warmup": [Interval(Integral, 0, None, closed="left")],
         "crop": [StrOptions({"contrastive", "random"})],
         "loc_interval": [Interval(Integral, 1, None, closed="left")],

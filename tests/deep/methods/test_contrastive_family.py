@@ -208,3 +208,32 @@ def test_cces_ablation_settings_train(blobs, nearest_neighbors, crop):
                           nearest_neighbors=nearest_neighbors, crop=crop,
                           random_state=0).fit(X)
     assert cluster_accuracy(y, model.labels_) > 0.9
+
+
+@pytest.mark.parametrize("nearest_neighbors, instance_nn, cluster_nn", [
+    (True, True, True), ("instance", True, False), ("cluster", False, True),
+    (False, False, False)])
+def test_cces_neighbours_go_to_the_losses_the_ablation_names(
+        blobs, monkeypatch, nearest_neighbors, instance_nn, cluster_nn):
+    from skdeepclust.deep.methods import cces
+
+    seen = []
+    forward = cces._CCESLoss.forward
+
+    def recording_forward(self, out, epoch=None):
+        seen.append((epoch, out["nn_z_a"] is not out["z_a"],
+                     out["nn_c_a"] is not out["c_a"]))
+        return forward(self, out, epoch)
+
+    monkeypatch.setattr(cces._CCESLoss, "forward", recording_forward)
+    X, _ = blobs
+    CCESClusterer(n_clusters=4, max_epochs=3, nn_warmup=1, batch_size=64,
+                  nearest_neighbors=nearest_neighbors, random_state=0).fit(X)
+    # no neighbours during the warm-up epoch, then the named losses get them
+    assert {s[1:] for s in seen if s[0] == 0} == {(False, False)}
+    assert {s[1:] for s in seen if s[0] >= 1} == {(instance_nn, cluster_nn)}
+
+
+def test_cces_rejects_an_unknown_neighbour_setting(blobs):
+    with pytest.raises(ValueError, match="nearest_neighbors"):
+        CCESClusterer(n_clusters=4, nearest_neighbors="both").fit(blobs[0])
