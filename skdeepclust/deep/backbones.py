@@ -1,14 +1,17 @@
-"""Feature extractors: an MLP for tabular rows, a small ConvNet, torchvision ResNets.
+"""Feature extractors: an MLP for tabular rows, small ConvNets, torchvision ResNets.
 
 Every backbone maps a batch to features of shape (B, F) and exposes
 ``feature_dim`` (F). ``build_backbone`` resolves the ``backbone`` parameter of
 the deep estimators.
 
-The small ConvNet is the CPU default for images. Its convolutions downsample
+The small ConvNets are the CPU defaults for images. Their stages downsample
 by two until the maps are at most 2 pixels wide, so that every output unit
 sees the whole image: on this project's CPU trials a net whose units saw only
 a 9x9 patch of a 28x28 digit learned almost nothing, and the stride-2 version
-was also three times faster per epoch.
+was also three times faster per epoch. "convnet" has one convolution per
+stage (32-64-128-256 channels); "convnet2" two per stage at half the width
+(16-32-64-128), deeper and, on a CPU, a little faster per image
+(``benchmarks/results/images_findings.md`` has the measurements).
 """
 
 import torch
@@ -67,12 +70,12 @@ class MLP(nn.Module):
 
 
 class SmallConvNet(nn.Module):
-    """Conv-BatchNorm-ReLU blocks that halve the resolution, then global pooling.
+    """Stages of Conv-BatchNorm-ReLU blocks that halve the resolution, then pooling.
 
-    The first block keeps the resolution for images of at most 16 pixels and
-    halves it otherwise; every further block halves it until the maps are 2
-    pixels or less, doubling the width from ``width`` up to ``max_width``
-    (8x8 digits: 32-64-128 channels; 28x28 or 32x32: 32-64-128-256).
+    The first stage keeps the resolution for images of at most 16 pixels and
+    halves it otherwise; every further stage halves it until the maps are 2
+    pixels or less, doubling the width from ``width`` up to ``max_width``.
+    A stage is ``convs_per_stage`` 3x3 convolutions, the first one strided.
 
     Parameters
     ----------
@@ -81,24 +84,29 @@ class SmallConvNet(nn.Module):
     image_size : int
         Side of the (square or not) images; the smaller side is used.
     width : int, default=32
-        Channels of the first block.
+        Channels of the first stage.
     max_width : int, default=256
         Cap on the channels.
+    convs_per_stage : int, default=1
+        Convolutions per stage.
     """
 
-    def __init__(self, in_channels, image_size, width=32, max_width=256):
+    def __init__(self, in_channels, image_size, width=32, max_width=256,
+                 convs_per_stage=1):
         super().__init__()
         layers = []
         size = image_size
         stride = 1 if image_size <= 16 else 2
         channels_in, channels_out = in_channels, width
         while True:
-            layers += [
-                nn.Conv2d(channels_in, channels_out, 3, stride=stride, padding=1,
-                          bias=False),
-                nn.BatchNorm2d(channels_out),
-                nn.ReLU(inplace=True),
-            ]
+            for index in range(convs_per_stage):
+                layers += [
+                    nn.Conv2d(channels_in if index == 0 else channels_out, channels_out,
+                              3, stride=stride if index == 0 else 1, padding=1,
+                              bias=False),
+                    nn.BatchNorm2d(channels_out),
+                    nn.ReLU(inplace=True),
+                ]
             size = (size + stride - 1) // stride
             if size <= 2 and stride == 2:
                 break
@@ -153,10 +161,13 @@ class ResNetBackbone(nn.Module):
         return self.net(x)
 
 
-BACKBONES = ("auto", "mlp", "convnet", "resnet18", "resnet34")
+BACKBONES = ("auto", "mlp", "convnet", "convnet2", "resnet18", "resnet34")
+
+#: Largest image side for which "auto" always means "convnet" (8x8 digits).
+SMALL_IMAGE_SIZE = 16
 
 
-def build_backbone(backbone, spec):
+def build_backbone(backbone, spec, auto_image="convnet2"):
     """The backbone module for an estimator's ``backbone`` parameter.
 
     Parameters
@@ -167,6 +178,10 @@ def build_backbone(backbone, spec):
         without one, F is found by running a dummy batch through it.
     spec : InputSpec
         How the data are read.
+    auto_image : {"convnet", "convnet2"}, default="convnet2"
+        What "auto" means for images larger than :data:`SMALL_IMAGE_SIZE`
+        pixels (each estimator passes the one measured best for its method);
+        smaller images get "convnet", tabular data the MLP.
 
     Returns
     -------
@@ -191,8 +206,12 @@ def build_backbone(backbone, spec):
     size = min(height, width)
     if backbone == "mlp":
         return MLP(spec.n_inputs)
-    if backbone in ("auto", "convnet"):
+    if backbone == "auto":
+        backbone = "convnet" if size <= SMALL_IMAGE_SIZE else auto_image
+    if backbone == "convnet":
         return SmallConvNet(channels, size)
+    if backbone == "convnet2":
+        return SmallConvNet(channels, size, width=16, convs_per_stage=2)
     return ResNetBackbone(int(backbone[len("resnet"):]), channels, size)
 
 
