@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from skdeepclust import CCClusterer, DPACClusterer
+from skdeepclust import BSCICClusterer, CCClusterer, DPACClusterer, PIPCDRClusterer
 from skdeepclust.deep.backbones import SmallConvNet
 
 
@@ -29,13 +29,18 @@ def _fitted_backbone(estimator, images):
     params = {"max_epochs": 1, "batch_size": 16, "random_state": 0}
     if estimator is DPACClusterer:
         params["pretrain_epochs"] = 0
-    model = estimator(n_clusters=2, **params).fit(images)
-    return model.net_.module_.encoder.backbone
+    if estimator is PIPCDRClusterer:
+        params["warmup_epochs"] = 1
+    module = estimator(n_clusters=2, **params).fit(images).net_.module_
+    # the BYOL methods keep the encoder in their online network
+    return getattr(module, "online", module).encoder.backbone
 
 
 @pytest.mark.parametrize("estimator, size, n_convs, width", [
     (CCClusterer, 28, 8, 16),   # "convnet2" above 16 pixels
-    (DPACClusterer, 28, 4, 32),  # DPAC keeps "convnet" (measured)
+    (DPACClusterer, 28, 4, 32),  # DPAC and PIPCDR keep "convnet" (measured)
+    (PIPCDRClusterer, 28, 4, 32),
+    (BSCICClusterer, 28, 8, 16),
     (CCClusterer, 8, 3, 32),    # small images: "convnet"
 ])
 def test_auto_backbone_by_method_and_image_size(estimator, size, n_convs, width):

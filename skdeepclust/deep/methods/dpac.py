@@ -211,6 +211,12 @@ class DPACClusterer(BaseDeepClusterer):
     fine-tunes the cluster head itself (the paper trains a separate linear
     head).
 
+    Backbone. ``backbone="auto"`` is "convnet" for every image size: on
+    5,000 generated 28x28 digits (``make_handwritten_digits``, 20 + 20
+    epochs, 3 seeds) it gave 0.550 where "convnet2", better for the CC
+    family, gave 0.382: with it the clustering stage drifted away from the
+    pre-trained clustering (``benchmarks/results/images_gpu.md``).
+
     References
     ----------
     Y. Yan, N. Lu and R. Yan, "Deep Probability Aggregation Clustering",
