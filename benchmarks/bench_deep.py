@@ -23,6 +23,7 @@ Sections
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -214,19 +215,23 @@ def plot_curves(records, path):
 
 # --------------------------------------------------------------- throughput
 
-# Methods whose whole step runs in ``training_outputs`` (no method callbacks),
-# so that the plain loop below does the same work.
+# Methods whose whole step runs in ``training_step`` (no method callbacks, no
+# ``after_step``), so that the plain loop below does the same work.
 THROUGHPUT_METHODS = ("dpac", "cc")
 
 
 class _PlainContext:
-    """What a method's ``training_outputs`` reads from the net."""
+    """What a method's ``training_step`` reads from the net (CPU: no autocast)."""
 
     def __init__(self, module, views):
         self.module_ = module
         self.views_ = views
         self.epoch = 0
         self.fit_state_ = {}
+
+    @staticmethod
+    def autocast():
+        return contextlib.nullcontext()
 
 
 def plain_torch_loop(model, images, epochs):
@@ -241,7 +246,6 @@ def plain_torch_loop(model, images, epochs):
     encoder = _Encoder(Standardize(mean, std, image=True), build_backbone(model.backbone, spec))
     method = model._make_method(spec)
     module = method.build_network(encoder, encoder.feature_dim)
-    criterion = method.build_criterion()
     weak, strong = model._view_makers(spec, mean, std)
     context = _PlainContext(module, Views(weak, strong, torch.Generator().manual_seed(0)))
     optimizer = torch.optim.Adam(module.parameters(), lr=model.lr,
@@ -259,8 +263,7 @@ def plain_torch_loop(model, images, epochs):
         for begin in range(0, len(data) - batch_size + 1, batch_size):
             indices = order[begin:begin + batch_size]
             x = to_float(tensor[indices])
-            outputs = method.training_outputs(context, x, indices)
-            loss = criterion(outputs, epoch=epoch)["loss"]
+            loss = method.training_step(context, x, indices)["loss"]
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -319,7 +319,6 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
             callbacks += list(self.callbacks or [])
             net = DeepClusteringNet(
                 module,
-                criterion=method.build_criterion(),
                 method=method,
                 amp=True,
                 optimizer=torch.optim.Adam,

@@ -6,8 +6,8 @@ nets themselves do not pass ``check_estimator``). The net iterates over sample
 *indices*; the training data sit on the device as one tensor, and each step
 indexes a batch, makes the views on the device and asks the method for its
 losses. Only the skorch hooks named in the architecture notes are
-overridden: ``initialize_optimizer``, ``train_step``, ``train_step_single``,
-``get_loss`` and ``infer``.
+overridden: ``initialize_criterion`` (the method is the criterion),
+``initialize_optimizer``, ``train_step``, ``train_step_single`` and ``infer``.
 """
 
 import contextlib
@@ -18,6 +18,8 @@ from skorch.utils import TeeGenerator
 
 
 _ROW_MULTIPLE = 16
+# keyword names of skorch's ``notify``, which passes the step dict to callbacks
+_RESERVED_TERM_NAMES = frozenset({"self", "method_name", "batch", "training", "y_pred"})
 
 
 class TrainingDiverged(FloatingPointError):
@@ -31,11 +33,9 @@ class DeepClusteringNet(NeuralNet):
     ----------
     module : torch.nn.Module
         The network built by the method.
-    criterion : torch.nn.Module
-        The method's losses (``forward(outputs) -> dict``, with a ``"loss"``
-        entry).
     method : ClusteringMethod
-        Computes the outputs of a training step and the inference outputs.
+        Runs a training step (forward passes and losses) and gives the
+        inference outputs; it takes the place of skorch's criterion.
     amp : bool, default=False
         Mixed precision (CUDA only): bfloat16 where supported, otherwise
         float16 with a gradient scaler.
@@ -44,11 +44,17 @@ class DeepClusteringNet(NeuralNet):
     """
 
     def __init__(self, module, *args, method=None, amp=False, **kwargs):
+        kwargs.setdefault("criterion", None)
         super().__init__(module, *args, **kwargs)
         self.method = method
         self.amp = amp
 
     # -- set-up ---------------------------------------------------------------
+
+    def initialize_criterion(self):
+        """No criterion module: the method's steps compute the losses."""
+        self.criterion_ = None
+        return self
 
     def initialize_optimizer(self, *args, **kwargs):
         """One optimiser for the trained parameters; the method adds others.
@@ -127,9 +133,12 @@ class DeepClusteringNet(NeuralNet):
         indices = batch[0] if isinstance(batch, (tuple, list)) else batch
         indices = torch.as_tensor(indices, device=self.device)
         x = self.batch(indices)
-        with self.autocast():
-            outputs = self.method.training_outputs(self, x, indices)
-        loss = self.get_loss(outputs, None, X=x, training=True)
+        terms = self.method.training_step(self, x, indices)
+        reserved = _RESERVED_TERM_NAMES.intersection(terms)
+        if reserved:
+            raise ValueError(f"Loss term names {sorted(reserved)} are reserved by skorch's "
+                             "callbacks; rename them in the method's step.")
+        loss = terms["loss"]
         if not torch.isfinite(loss):
             raise TrainingDiverged(
                 f"The training loss became {loss.item()} at epoch {self.epoch + 1} "
@@ -140,10 +149,12 @@ class DeepClusteringNet(NeuralNet):
             self.grad_scaler_.scale(loss).backward()
         else:
             loss.backward()
-        return {"loss": loss, "y_pred": None}
+        # the named terms travel in skorch's step dict to the callbacks
+        return {**{k: v.detach() for k, v in terms.items() if k != "loss"},
+                "loss": loss, "y_pred": None}
 
     def train_step(self, batch, **fit_params):
-        """Zero the gradients, run one step, update, then the method's hooks."""
+        """Zero the gradients, run one step, update, then the method's ``after_step``."""
         self.optimizer_.zero_grad(set_to_none=True)
         step = self.train_step_single(batch, **fit_params)
         self.notify(
@@ -157,13 +168,8 @@ class DeepClusteringNet(NeuralNet):
             self.grad_scaler_.update()
         else:
             self.optimizer_.step()
-        return step
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        """Total loss of a step; the named terms are kept for the epoch log."""
-        terms = self.criterion_(y_pred, epoch=self.epoch)
-        self._loss_terms = {k: v.detach() for k, v in terms.items() if k != "loss"}
-        return terms["loss"]
+        extra = self.method.after_step(self)
+        return {**step, **{k: v.detach() for k, v in extra.items()}}
 
     # -- inference ------------------------------------------------------------
 

@@ -20,9 +20,10 @@ from ._input import infer_spec, to_network_layout
 class EpochLog(Callback):
     """Per-epoch means of the loss terms, the stage and the throughput.
 
-    Loss terms are kept on the device during the epoch and averaged at its
-    end (one synchronisation per term and epoch). Writes ``stage``,
-    ``samples_per_sec`` and each term into the net's history.
+    The terms arrive in skorch's step dict (every tensor of a training step's
+    result but ``loss``); they are kept on the device during the epoch and
+    averaged at its end (one synchronisation per term and epoch). Writes
+    ``stage``, ``samples_per_sec`` and each term into the net's history.
     """
 
     def on_epoch_begin(self, net, **kwargs):
@@ -30,11 +31,12 @@ class EpochLog(Callback):
         self._samples = 0
         self._start = time.perf_counter()
 
-    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+    def on_batch_end(self, net, batch=None, training=False, **step):
         if not training:
             return
-        for name, value in getattr(net, "_loss_terms", {}).items():
-            self._terms.setdefault(name, []).append(value.float())
+        for name, value in step.items():
+            if name != "loss" and torch.is_tensor(value):
+                self._terms.setdefault(name, []).append(value.float())
         indices = batch[0] if isinstance(batch, (tuple, list)) else batch
         self._samples += len(indices)
 
@@ -70,7 +72,9 @@ class EMAUpdate(Callback):
 
     After each optimiser step, ``target <- momentum * target + (1 - momentum)
     * online`` for the parameters, and buffers (BatchNorm statistics) are
-    copied (BYOL, Grill et al. 2020). Used by PIPCDR and BSC-IC.
+    copied (BYOL, Grill et al. 2020). PIPCDR and BSC-IC apply the same
+    :func:`ema_update` in their ``after_step``; this callback is for other
+    skorch nets.
 
     Parameters
     ----------

@@ -239,3 +239,26 @@ def test_fit_that_finds_every_cluster_does_not_warn(blobs):
         model = DPACClusterer(n_clusters=3, **{**TINY, "pretrain_epochs": 5,
                                                "max_epochs": 5}).fit(X)
     assert model.n_clusters_ == 3
+
+
+def test_step_terms_reach_the_history_and_reserved_names_are_refused(blobs, monkeypatch):
+    from skdeepclust.deep.methods.dpac import DPACMethod
+
+    X, _ = blobs
+    step = DPACMethod.step_pretrain
+
+    def with_extra_term(self, net, x, indices):
+        terms = step(self, net, x, indices)
+        return {**terms, "twice": 2 * terms["loss"]}
+
+    monkeypatch.setattr(DPACMethod, "step_pretrain", with_extra_term)
+    model = DPACClusterer(n_clusters=3, **{**TINY, "max_epochs": 0}).fit(X)
+    record = model.history_[0]
+    assert record["twice"] == pytest.approx(2 * record["contrastive"], rel=1e-5)
+
+    def with_reserved_term(self, net, x, indices):
+        return {**step(self, net, x, indices), "batch": torch.zeros(())}
+
+    monkeypatch.setattr(DPACMethod, "step_pretrain", with_reserved_term)
+    with pytest.raises(ValueError, match="reserved"):
+        DPACClusterer(n_clusters=3, **TINY).fit(X)

@@ -64,7 +64,7 @@ class PIPLoss(nn.Module):
         view b and the predictor module.
 
         Half-precision projections (from an autocast forward pass) are cast
-        to float32 first: the criterion is evaluated outside the autocast
+        to float32 first: the losses run outside the autocast
         region, where they would not match the predictor's float32 weights."""
         if online.dtype in (torch.float16, torch.bfloat16):
             online = online.float()

@@ -1,10 +1,11 @@
 """What a deep clustering method tells the framework."""
 
+import torch
 import torch.nn.functional as F
 
 
 class ClusteringMethod:
-    """A training recipe: network, per-step outputs, losses, inference rule.
+    """A training recipe: network, a step per stage, inference rule.
 
     The estimator builds one from its parameters in ``fit``; the skorch bridge
     calls it. Subclasses are thin: they assemble backbones, heads, views and
@@ -43,17 +44,46 @@ class ClusteringMethod:
         """The network (``net.module_``) on top of ``encoder`` (B, ...) -> (B, F)."""
         raise NotImplementedError
 
-    def build_criterion(self):
-        """Module whose ``forward(outputs, epoch)`` returns a dict with ``"loss"``."""
-        raise NotImplementedError
+    def training_step(self, net, x, indices):
+        """One training step: forward passes and losses of the current stage.
 
-    def training_outputs(self, net, x, indices):
-        """Forward passes of one step on the float batch ``x``; a dict.
+        Dispatches to ``step_<stage>(net, x, indices)``, which a method
+        defines for each of its stages. A step runs its forward passes inside
+        ``net.autocast()`` (mixed precision on CUDA) and its losses in
+        float32 outside it.
 
-        ``indices`` (on the device) are the batch's rows in the training set,
-        for methods that keep per-sample state in ``net.fit_state_``.
+        Parameters
+        ----------
+        net : DeepClusteringNet
+            The bridge: ``net.module_``, ``net.views_``, ``net.fit_state_``
+            (per-fit state such as support sets or pseudo-labels), ``net.epoch``.
+        x : Tensor
+            The float batch, before views.
+        indices : Tensor of shape (B,)
+            The batch's rows in the training set (on the device).
+
+        Returns
+        -------
+        terms : dict of Tensor
+            ``"loss"`` (differentiated) and the named loss terms that the
+            history records as epoch means.
         """
-        raise NotImplementedError
+        return getattr(self, "step_" + self.stage(net.epoch))(net, x, indices)
+
+    def after_step(self, net):
+        """Work after the optimiser's step (EMA targets, a critic's own step).
+
+        Returns
+        -------
+        terms : dict of Tensor
+            Further terms for the history (e.g. a critic's loss).
+        """
+        return {}
+
+    @staticmethod
+    def two_views(net, x, **kwargs):
+        """Two weak views of ``x``, concatenated (one forward pass for both)."""
+        return torch.cat([net.views_.weak(x, **kwargs), net.views_.weak(x, **kwargs)])
 
     def inference_outputs(self, module, x):
         """Dict with ``"embedding"`` (B, F) and ``"proba"`` (B, K) for ``x``."""

@@ -5,7 +5,6 @@ from numbers import Integral, Real
 import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
-from skorch.callbacks import Callback
 from torch import nn
 
 from .._base import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, BaseDeepClusterer
@@ -39,70 +38,14 @@ class _BSCICNetwork(nn.Module):
         self.critic = make_critic(n_clusters)
 
 
-class _BSCICLoss(nn.Module):
-    """Eq. 8: ``L_adv_G + a_mi L_mi + a_si L_si + a_clu L_clu``."""
-
-    def __init__(self, weights, off_diagonal_weight, balance_weight=0.0):
-        super().__init__()
-        self.a_mi, self.a_si, self.a_clu = weights
-        self.off_diagonal_weight = off_diagonal_weight
-        self.balance_weight = balance_weight
-
-    def forward(self, out, epoch=None):
-        z_a, z_b, t_a, t_b = out["z_a"], out["z_b"], out["t_a"], out["t_b"]
-        mutual = assignment_kl(z_a, t_b) + assignment_kl(z_b, t_a)  # Eq. 1-2
-        self_improvement = assignment_kl(z_a, z_b)  # Eq. 3
-        correlation = cluster_correlation_loss(z_a, z_b, self.off_diagonal_weight)
-        adversarial = out["generator"]
-        loss = (adversarial + self.a_mi * mutual + self.a_si * self_improvement
-                + self.a_clu * correlation)
-        terms = {"adversarial": adversarial, "mutual": mutual, "self": self_improvement,
-                 "correlation": correlation}
-        if self.balance_weight:
-            # beyond the paper: log K - H(mean assignment), per view
-            balance = entropy_penalty(z_a) + entropy_penalty(z_b)
-            loss = loss + self.balance_weight * balance
-            terms["balance"] = balance
-        return {"loss": loss, **terms}
-
-
-class CriticUpdate(Callback):
-    """Train BSC-IC's critic at the end of each training batch.
-
-    Registered after :class:`~skdeepclust.deep.callbacks.EMAUpdate`, so that a
-    step runs Algorithm 1's order: losses with the current critic, online
-    network (the net's optimiser step), target network (EMA), then the critic
-    (``net.method.update_critic``). Records the epoch mean of the critic
-    loss (Eq. 5) as ``critic`` in the history.
-    """
-
-    def initialize(self):
-        self._losses = []
-        return self
-
-    def on_epoch_begin(self, net, **kwargs):
-        self._losses = []
-
-    def on_batch_end(self, net, training=False, **kwargs):
-        if not training:
-            return
-        self._losses.append(net.method.update_critic(net))
-
-    def on_epoch_end(self, net, **kwargs):
-        if self._losses:
-            net.history.record("critic", float(torch.stack(self._losses).mean()))
-        # no device tensors stay behind in a pickled net
-        self._losses = []
-
-
 class BSCICMethod(BYOLMethod):
     """BSC-IC's recipe (Algorithm 1), with a WGAN-GP critic on the assignments.
 
     A training step computes every loss with the current critic (the
     generator term of Eq. 4 included) and keeps the detached assignments;
-    the net then steps the online network, :class:`EMAUpdate` the target,
-    and :class:`CriticUpdate` gives the critic ``n_critic`` Adam steps of
-    Eq. 5 on those assignments against fresh one-hot prior samples.
+    the net then steps the online network, and :meth:`after_step` moves the
+    target by EMA and gives the critic ``n_critic`` Adam steps of Eq. 5 on
+    those assignments against fresh one-hot prior samples.
     """
 
     frozen_prefixes = ("target.", "critic.")
@@ -122,39 +65,51 @@ class BSCICMethod(BYOLMethod):
     def build_network(self, encoder, feature_dim):
         return _BSCICNetwork(encoder, feature_dim, self.n_clusters)
 
-    def build_criterion(self):
-        return _BSCICLoss(self.weights, self.off_diagonal_weight, self.balance_weight)
-
     def extra_optimizers(self, net):
         lr = self.critic_lr if self.critic_lr is not None else net.lr
         return {"critic_optimizer": torch.optim.Adam(
             net.module_.critic.parameters(), lr=lr, betas=self.critic_betas)}
 
-    def callbacks(self):
-        # after the EMA update: online, target, then critic (Algorithm 1)
-        return super().callbacks() + [("critic_update", CriticUpdate())]
-
-    def training_outputs(self, net, x, indices):
+    def step_bscic(self, net, x, indices):
+        """Eq. 8: ``L_adv_G + a_mi L_mi + a_si L_si + a_clu L_clu``."""
         module = net.module_
-        views = self.two_views(net, x)
-        _, logits = module.online(views)
-        z = F.softmax(logits.float(), dim=1)
-        with torch.no_grad():
-            t = F.softmax(module.target(views)[1].float(), dim=1)
-
-        # generator term (Eq. 4) against the critic as it is before this step's
-        # critic update; the critic's parameters collect no gradient
-        critic = module.critic
-        critic.requires_grad_(False)
-        try:
-            generator = -critic(z).mean()
-        finally:
-            critic.requires_grad_(True)
+        with net.autocast():
+            views = self.two_views(net, x)
+            _, logits = module.online(views)
+            z = F.softmax(logits.float(), dim=1)
+            with torch.no_grad():
+                t = F.softmax(module.target(views)[1].float(), dim=1)
+            # generator term (Eq. 4) against the critic as it is before this
+            # step's critic update; the critic's parameters collect no gradient
+            critic = module.critic
+            critic.requires_grad_(False)
+            try:
+                adversarial = -critic(z).mean()
+            finally:
+                critic.requires_grad_(True)
         # the critic trains on these after the online and target updates
         net.fit_state_["critic_assignments"] = z.detach()
         z_a, z_b = z.chunk(2)
         t_a, t_b = t.chunk(2)
-        return {"z_a": z_a, "z_b": z_b, "t_a": t_a, "t_b": t_b, "generator": generator}
+        a_mi, a_si, a_clu = self.weights
+        mutual = assignment_kl(z_a, t_b) + assignment_kl(z_b, t_a)  # Eq. 1-2
+        self_improvement = assignment_kl(z_a, z_b)  # Eq. 3
+        correlation = cluster_correlation_loss(z_a, z_b, self.off_diagonal_weight)
+        loss = adversarial + a_mi * mutual + a_si * self_improvement + a_clu * correlation
+        terms = {"adversarial": adversarial, "mutual": mutual,
+                 "self_improvement": self_improvement,
+                 "correlation": correlation}
+        if self.balance_weight:
+            # beyond the paper: log K - H(mean assignment), per view
+            balance = entropy_penalty(z_a) + entropy_penalty(z_b)
+            loss = loss + self.balance_weight * balance
+            terms["balance"] = balance
+        return {"loss": loss, **terms}
+
+    def after_step(self, net):
+        """Algorithm 1 after the online update: the target (EMA), then the critic."""
+        super().after_step(net)
+        return {"critic": self.update_critic(net)}
 
     def update_critic(self, net):
         """``n_critic`` critic steps (Eq. 5, 11) on the step's assignments.

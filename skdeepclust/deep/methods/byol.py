@@ -1,16 +1,16 @@
 """Pieces shared by the BYOL-based methods (PIPCDR, BSC-IC).
 
 An online network (backbone + projector) is trained; a target network of the
-same architecture follows it by an exponential moving average
-(:class:`~skdeepclust.deep.callbacks.EMAUpdate`) and receives no gradient.
+same architecture follows it by an exponential moving average after every
+optimiser step (:func:`~skdeepclust.deep.callbacks.ema_update`, in the method's
+``after_step``) and receives no gradient.
 """
 
 import copy
 
-import torch
 from torch import nn
 
-from ..callbacks import EMAUpdate
+from ..callbacks import ema_update
 from ._base import ClusteringMethod
 
 
@@ -54,10 +54,7 @@ class BYOLMethod(ClusteringMethod):
         super().__init__(n_clusters, stages)
         self.momentum = momentum
 
-    def callbacks(self):
-        return [("ema", EMAUpdate("online", "target", self.momentum))]
-
-    @staticmethod
-    def two_views(net, x):
-        """Both weak views of ``x``, concatenated (one forward pass for both)."""
-        return torch.cat([net.views_.weak(x), net.views_.weak(x)])
+    def after_step(self, net):
+        """The target follows the online network (EMA), once per step."""
+        ema_update(net.module_.online, net.module_.target, self.momentum)
+        return {}

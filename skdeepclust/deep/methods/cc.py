@@ -2,7 +2,6 @@
 
 from numbers import Integral, Real
 
-import torch
 import torch.nn.functional as F
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
@@ -31,34 +30,6 @@ class CCNetwork(nn.Module):
         self.cluster_head = mlp_head(feature_dim, feature_dim, n_clusters,
                                      batch_norm=False)
 
-    def heads(self, features):
-        """Instance embeddings and cluster probabilities of backbone features."""
-        return (self.instance_head(features),
-                F.softmax(self.cluster_head(features).float(), dim=1))
-
-
-class _CCLoss(nn.Module):
-    """CC's instance loss plus cluster loss; C3's loss in its second stage."""
-
-    def __init__(self, instance_temperature, cluster_temperature, zeta=0.6, gamma=0.1):
-        super().__init__()
-        self.instance = NTXentLoss(instance_temperature)
-        self.cluster = ClusterContrastiveLoss(cluster_temperature)
-        self.c3 = C3Loss(zeta, gamma)
-
-    def forward(self, out, epoch=None):
-        if out["stage"] == "c3":
-            loss, positives = self.c3(out["z_a"], out["z_b"], return_positives=True)
-            return {"loss": loss, "c3": loss, "positives_per_sample": positives}
-        instance = self.instance(out["z_a"], out["z_b"])
-        cluster = self.cluster(out["c_a"], out["c_b"])
-        return {
-            "loss": instance + cluster["contrastive"] + cluster["entropy"],
-            "instance": instance,
-            "cluster": cluster["contrastive"],
-            "entropy": cluster["entropy"],
-        }
-
 
 class CCMethod(ClusteringMethod):
     """CC's recipe: two views, instance-level and cluster-level contrast.
@@ -72,19 +43,14 @@ class CCMethod(ClusteringMethod):
                  cluster_temperature=1.0, c3_epochs=0, zeta=0.6, gamma=0.1, c3_lr=None,
                  c3_batch_size=None):
         super().__init__(n_clusters, [("cc", cc_epochs), ("c3", c3_epochs)])
-        self.instance_temperature = instance_temperature
-        self.cluster_temperature = cluster_temperature
-        self.zeta = zeta
-        self.gamma = gamma
+        self.instance_loss = NTXentLoss(instance_temperature)
+        self.cluster_loss = ClusterContrastiveLoss(cluster_temperature)
+        self.c3_loss = C3Loss(zeta, gamma)
         self.c3_lr = c3_lr
         self.c3_batch_size = c3_batch_size
 
     def build_network(self, encoder, feature_dim):
         return CCNetwork(encoder, feature_dim, self.n_clusters)
-
-    def build_criterion(self):
-        return _CCLoss(self.instance_temperature, self.cluster_temperature, self.zeta,
-                       self.gamma)
 
     def stage_learning_rates(self):
         return {"c3": self.c3_lr} if self.c3_lr is not None else {}
@@ -92,15 +58,26 @@ class CCMethod(ClusteringMethod):
     def stage_batch_sizes(self):
         return {"c3": self.c3_batch_size} if self.c3_batch_size is not None else {}
 
-    def training_outputs(self, net, x, indices):
-        module, views = net.module_, net.views_
-        stage = self.stage(net.epoch)
-        features = module.encoder(torch.cat([views.weak(x), views.weak(x)]))
-        z_a, z_b = module.instance_head(features).chunk(2)
-        if stage == "c3":
-            return {"stage": stage, "z_a": z_a, "z_b": z_b}
-        c_a, c_b = F.softmax(module.cluster_head(features).float(), dim=1).chunk(2)
-        return {"stage": stage, "z_a": z_a, "z_b": z_b, "c_a": c_a, "c_b": c_b}
+    def step_cc(self, net, x, indices):
+        module = net.module_
+        with net.autocast():
+            features = module.encoder(self.two_views(net, x))
+            z_a, z_b = module.instance_head(features).chunk(2)
+            logits = module.cluster_head(features)
+        c_a, c_b = F.softmax(logits.float(), dim=1).chunk(2)
+        instance = self.instance_loss(z_a, z_b)
+        cluster = self.cluster_loss(c_a, c_b)
+        return {"loss": instance + cluster["contrastive"] + cluster["entropy"],
+                "instance": instance, "cluster": cluster["contrastive"],
+                "entropy": cluster["entropy"]}
+
+    def step_c3(self, net, x, indices):
+        # C3 trains the backbone and the instance head only
+        module = net.module_
+        with net.autocast():
+            z_a, z_b = module.instance_head(module.encoder(self.two_views(net, x))).chunk(2)
+        loss, positives = self.c3_loss(z_a, z_b, return_positives=True)
+        return {"loss": loss, "c3": loss, "positives_per_sample": positives}
 
 
 _CC_PARAMETER_CONSTRAINTS = {

@@ -6,7 +6,6 @@ import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Callback
-from torch import nn
 
 from .._base import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, BaseDeepClusterer
 from ..augment import ImageViews, boxes_from_feature_maps
@@ -14,30 +13,6 @@ from ..losses import ClusterContrastiveLoss, contrastive_terms
 from ..support import FeatureQueue
 from ._base import ClusteringMethod
 from .cc import CCNetwork
-
-
-class _CCESLoss(nn.Module):
-    """Eq. 3-4 (instance) and Eq. 7-9 (cluster), both directions."""
-
-    def __init__(self, instance_temperature, cluster_temperature):
-        super().__init__()
-        self.instance_temperature = instance_temperature
-        self.cluster = ClusterContrastiveLoss(cluster_temperature, decoupled=True)
-
-    def forward(self, out, epoch=None):
-        # anchor: the nearest neighbour's projection; positive: the other view
-        forward = contrastive_terms(out["nn_z_a"], out["z_a"], out["z_b"],
-                                    self.instance_temperature, decoupled=True)
-        backward = contrastive_terms(out["nn_z_b"], out["z_b"], out["z_a"],
-                                     self.instance_temperature, decoupled=True)
-        instance = 0.5 * (forward.mean() + backward.mean())
-        cluster = self.cluster(out["c_a"], out["c_b"], out["nn_c_a"], out["nn_c_b"])
-        return {
-            "loss": instance + cluster["contrastive"] + cluster["entropy"],
-            "instance": instance,
-            "cluster": cluster["contrastive"],
-            "entropy": cluster["entropy"],
-        }
 
 
 class ContrastiveCropBoxes(Callback):
@@ -113,7 +88,7 @@ class CCESMethod(ClusteringMethod):
         super().__init__(n_clusters, [("cces", epochs)])
         self.nn_warmup = nn_warmup
         self.instance_temperature = instance_temperature
-        self.cluster_temperature = cluster_temperature
+        self.cluster_loss = ClusterContrastiveLoss(cluster_temperature, decoupled=True)
         self.support_size = support_size
         self.nearest_neighbors = nearest_neighbors
         self.contrastive_crop = contrastive_crop
@@ -123,9 +98,6 @@ class CCESMethod(ClusteringMethod):
 
     def build_network(self, encoder, feature_dim):
         return CCNetwork(encoder, feature_dim, self.n_clusters)
-
-    def build_criterion(self):
-        return _CCESLoss(self.instance_temperature, self.cluster_temperature)
 
     def callbacks(self):
         if not self.contrastive_crop:
@@ -142,43 +114,57 @@ class CCESMethod(ClusteringMethod):
             net.fit_state_["support"] = queue
         return queue
 
-    def training_outputs(self, net, x, indices):
-        module, views = net.module_, net.views_
+    def step_cces(self, net, x, indices):
+        """Eq. 3-4 (instance) and Eq. 7-9 (cluster), both directions."""
+        module = net.module_
         boxes = net.fit_state_.get("boxes")
         kwargs = {"boxes": boxes[indices]} if boxes is not None else {}
-        features = module.encoder(torch.cat([views.weak(x, **kwargs),
-                                             views.weak(x, **kwargs)]))
-        projections = module.instance_head(features)
-        assignments = F.softmax(module.cluster_head(features).float(), dim=1)
+        with net.autocast():
+            features = module.encoder(self.two_views(net, x, **kwargs))
+            projections = module.instance_head(features)
+            logits = module.cluster_head(features)
         z_a, z_b = projections.chunk(2)
-        c_a, c_b = assignments.chunk(2)
-        use_neighbours = bool(self.nearest_neighbors) and net.epoch >= self.nn_warmup
+        c_a, c_b = F.softmax(logits.float(), dim=1).chunk(2)
+        nn_z_a, nn_z_b, nn_c_a, nn_c_b = z_a, z_b, c_a, c_b
         if self.nearest_neighbors:
-            feat_a, feat_b = features.chunk(2)
-            support = self._support(net, features.shape[1])
-            if use_neighbours:
-                # neighbours come from stored (detached) features: gradients
-                # reach the heads through them, the backbone through the views
-                # by direction (the heads normalise), never the sample itself
-                neighbours = torch.cat([
-                    support.nearest(feat_a, keys=indices, cosine=True),
-                    support.nearest(feat_b, keys=indices, cosine=True)])
-            # the support set fills during the warm-up too; keys are the
-            # samples' indices in the training set
-            support.push(feat_a, keys=indices)
-        if use_neighbours:
-            nn_z_a, nn_z_b = module.instance_head(neighbours).chunk(2)
-            nn_c_a, nn_c_b = F.softmax(module.cluster_head(neighbours).float(),
-                                       dim=1).chunk(2)
-        else:
-            nn_z_a, nn_z_b, nn_c_a, nn_c_b = z_a, z_b, c_a, c_b
-        # the ablations: neighbours for one of the two losses only
-        if self.nearest_neighbors == "cluster":
-            nn_z_a, nn_z_b = z_a, z_b
-        elif self.nearest_neighbors == "instance":
-            nn_c_a, nn_c_b = c_a, c_b
-        return {"stage": "cces", "z_a": z_a, "z_b": z_b, "c_a": c_a, "c_b": c_b,
-                "nn_z_a": nn_z_a, "nn_z_b": nn_z_b, "nn_c_a": nn_c_a, "nn_c_b": nn_c_b}
+            neighbours = self._neighbours(net, features, indices)
+            if neighbours is not None:
+                with net.autocast():
+                    nn_projections = module.instance_head(neighbours)
+                    nn_logits = module.cluster_head(neighbours)
+                # the ablations give neighbours to one of the two losses only
+                if self.nearest_neighbors != "cluster":
+                    nn_z_a, nn_z_b = nn_projections.chunk(2)
+                if self.nearest_neighbors != "instance":
+                    nn_c_a, nn_c_b = F.softmax(nn_logits.float(), dim=1).chunk(2)
+        # anchor: the nearest neighbour's projection; positive: the other view
+        instance = 0.5 * (
+            contrastive_terms(nn_z_a, z_a, z_b, self.instance_temperature,
+                              decoupled=True).mean()
+            + contrastive_terms(nn_z_b, z_b, z_a, self.instance_temperature,
+                                decoupled=True).mean())
+        cluster = self.cluster_loss(c_a, c_b, nn_c_a, nn_c_b)
+        return {"loss": instance + cluster["contrastive"] + cluster["entropy"],
+                "instance": instance, "cluster": cluster["contrastive"],
+                "entropy": cluster["entropy"]}
+
+    def _neighbours(self, net, features, indices):
+        """Support-set neighbours of both views' features, then store view a's.
+
+        None during the warm-up, while the support set fills. Neighbours come
+        from stored (detached) features: gradients reach the heads through
+        them, the backbone through the views by direction (the heads
+        normalise). The search is by cosine and never returns the sample
+        itself (keys are the samples' indices in the training set).
+        """
+        feat_a, feat_b = features.chunk(2)
+        support = self._support(net, features.shape[1])
+        neighbours = None
+        if net.epoch >= self.nn_warmup:
+            neighbours = torch.cat([support.nearest(feat_a, keys=indices, cosine=True),
+                                    support.nearest(feat_b, keys=indices, cosine=True)])
+        support.push(feat_a, keys=indices)
+        return neighbours
 
 
 class CCESClusterer(BaseDeepClusterer):

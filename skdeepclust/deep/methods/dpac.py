@@ -30,44 +30,6 @@ class _DPACNetwork(nn.Module):
         self.cluster_head = mlp_head(feature_dim, feature_dim, n_clusters, n_hidden=2)
 
 
-class _DPACLoss(nn.Module):
-    """Eq. 12 (OPA) or Eq. 13 (J_pac) on top of the weighted contrastive loss."""
-
-    def __init__(self, n_clusters, m, temperature, objective, confidence_threshold):
-        super().__init__()
-        self.n_clusters = n_clusters
-        self.contrastive = WeightedContrastiveLoss(temperature)
-        self.aggregation = OnlineProbabilityAggregation(m)
-        self.objective = objective
-        self.confidence_threshold = confidence_threshold
-
-    def symmetric_contrastive(self, z1, z2, p):
-        return 0.5 * (self.contrastive(z1, z2, p) + self.contrastive(z2, z1, p))
-
-    def forward(self, out, epoch=None):
-        if out["stage"] == "pretrain":
-            # p = 1/K for every sample: SimCLR up to a constant
-            uniform = out["z1"].new_full((out["z1"].shape[0], self.n_clusters),
-                                         1.0 / self.n_clusters)
-            loss = self.symmetric_contrastive(out["z1"], out["z2"], uniform)
-            return {"loss": loss, "contrastive": loss}
-        if out["stage"] == "self_labeling":
-            confidence, pseudo = F.softmax(out["logits_weak"].float(), 1).max(1)
-            mask = (confidence >= self.confidence_threshold).float()
-            per_sample = F.cross_entropy(out["logits_strong"].float(), pseudo,
-                                         reduction="none")
-            loss = (per_sample * mask).mean()
-            return {"loss": loss, "self_labeling": loss, "confident_fraction": mask.mean()}
-        contrastive = self.symmetric_contrastive(out["z1"], out["z2"], out["p0"])
-        if self.objective == "opa":
-            target = self.aggregation(out["h0"], out["p0"])
-            clustering = kl_to_target(target, out["logits1"])
-        else:
-            clustering = pac_batch_loss(out["h0"], F.softmax(out["logits1"].float(), 1))
-        return {"loss": contrastive + clustering, "contrastive": contrastive,
-                "clustering": clustering}
-
-
 class DPACMethod(ClusteringMethod):
     """DPAC's training recipe (Alg. 3 of Yan, Lu & Yan 2024).
 
@@ -86,8 +48,8 @@ class DPACMethod(ClusteringMethod):
         super().__init__(n_clusters, [("pretrain", pretrain_epochs),
                                       ("cluster", cluster_epochs),
                                       ("self_labeling", self_labeling_epochs)])
-        self.m = m
-        self.temperature = temperature
+        self.contrastive_loss = WeightedContrastiveLoss(temperature)
+        self.aggregation = OnlineProbabilityAggregation(m)
         self.objective = objective
         self.confidence_threshold = confidence_threshold
         self.projection_dim = projection_dim
@@ -96,38 +58,59 @@ class DPACMethod(ClusteringMethod):
     def build_network(self, encoder, feature_dim):
         return _DPACNetwork(encoder, feature_dim, self.n_clusters, self.projection_dim)
 
-    def build_criterion(self):
-        return _DPACLoss(self.n_clusters, self.m, self.temperature, self.objective,
-                         self.confidence_threshold)
+    def _symmetric_contrastive(self, z1, z2, p):
+        return 0.5 * (self.contrastive_loss(z1, z2, p) + self.contrastive_loss(z2, z1, p))
 
-    def training_outputs(self, net, x, indices):
+    def step_pretrain(self, net, x, indices):
         module, views = net.module_, net.views_
-        stage = self.stage(net.epoch)
-        n = x.shape[0]
-        if stage == "pretrain":
+        with net.autocast():
             first = views.weak(x)
             second = (views.strong(x) if self.pretrain_views == "weak_strong"
                       else views.weak(x))
             features = module.encoder(torch.cat([first, second]))
             z1, z2 = module.projector(features).chunk(2)
-            return {"stage": stage, "z1": z1, "z2": z2}
-        weak, strong = views.weak(x), views.strong(x)
-        if stage == "self_labeling":
-            logits = module.cluster_head(module.encoder(torch.cat([weak, strong])))
-            return {"stage": stage, "logits_weak": logits[:n].detach(),
-                    "logits_strong": logits[n:]}
+        # p = 1/K for every sample: SimCLR up to a constant
+        uniform = z1.new_full((z1.shape[0], self.n_clusters), 1.0 / self.n_clusters)
+        loss = self._symmetric_contrastive(z1, z2, uniform)
+        return {"loss": loss, "contrastive": loss}
+
+    def step_cluster(self, net, x, indices):
+        """Eq. 12 (OPA) or Eq. 13 (J_pac) on top of the weighted contrastive loss."""
+        module, views = net.module_, net.views_
+        n = x.shape[0]
+        with net.autocast():
+            weak, strong = views.weak(x), views.strong(x)
         # OPA's targets and the contrastive weights come from the un-augmented
         # images (authors' code), in float32 even under mixed precision: with
         # alpha = 1/(m-1) = 33, OPA raises the aggregated scores to the -33rd
         # power, which turns half-precision rounding of D and P into wrong targets
-        with torch.no_grad(), torch.autocast(device_type=x.device.type, enabled=False):
+        with torch.no_grad():
             h0 = module.encoder(x.float())
             p0 = F.softmax(module.cluster_head(h0).float(), dim=1)
-        features = module.encoder(torch.cat([weak, strong]))
-        z1, z2 = module.projector(features).chunk(2)
-        logits1 = module.cluster_head(features[:n])
-        return {"stage": stage, "z1": z1, "z2": z2, "h0": h0, "p0": p0,
-                "logits1": logits1}
+        with net.autocast():
+            features = module.encoder(torch.cat([weak, strong]))
+            z1, z2 = module.projector(features).chunk(2)
+            logits1 = module.cluster_head(features[:n])
+        contrastive = self._symmetric_contrastive(z1, z2, p0)
+        if self.objective == "opa":
+            clustering = kl_to_target(self.aggregation(h0, p0), logits1)
+        else:
+            clustering = pac_batch_loss(h0, F.softmax(logits1.float(), 1))
+        return {"loss": contrastive + clustering, "contrastive": contrastive,
+                "clustering": clustering}
+
+    def step_self_labeling(self, net, x, indices):
+        """FixMatch: the strong view learns the confident weak-view predictions."""
+        module, views = net.module_, net.views_
+        n = x.shape[0]
+        with net.autocast():
+            weak, strong = views.weak(x), views.strong(x)
+            logits = module.cluster_head(module.encoder(torch.cat([weak, strong])))
+        confidence, pseudo = F.softmax(logits[:n].detach().float(), 1).max(1)
+        mask = (confidence >= self.confidence_threshold).float()
+        per_sample = F.cross_entropy(logits[n:].float(), pseudo, reduction="none")
+        loss = (per_sample * mask).mean()
+        return {"loss": loss, "self_labeling": loss, "confident_fraction": mask.mean()}
 
 
 class DPACClusterer(BaseDeepClusterer):

@@ -33,31 +33,6 @@ class _PIPCDRNetwork(nn.Module):
         return F.normalize(self.target(x)[1].float(), dim=1)
 
 
-class _PIPCDRLoss(nn.Module):
-    """Eq. 9: ``w L_pip + (1 - w) L_cdr``, both symmetric in the views."""
-
-    def __init__(self, sigma, temperature, weight):
-        super().__init__()
-        self.pip = PIPLoss(sigma)
-        self.cdr = ClusterDispersionLoss(temperature)
-        self.weight = weight
-
-    def forward(self, out, epoch=None):
-        predictor = out["predictor"]
-        pip = 0.5 * (self.pip(out["o_a"], out["t_b"], predictor)
-                     + self.pip(out["o_b"], out["t_a"], predictor))
-        if out["labels"] is None:
-            return {"loss": pip, "pip": pip}
-        queue = out.get("queue")
-        queue_labels = out.get("queue_labels")
-        cdr = 0.5 * (
-            self.cdr(out["o_a"], out["t_a"], out["t_b"], out["labels"], queue, queue_labels)
-            + self.cdr(out["o_b"], out["t_b"], out["t_a"], out["labels"], queue,
-                       queue_labels))
-        return {"loss": self.weight * pip + (1.0 - self.weight) * cdr, "pip": pip,
-                "cdr": cdr}
-
-
 class Recluster(Callback):
     """Pseudo-labels from spherical k-means on the target embeddings.
 
@@ -129,7 +104,8 @@ class PIPCDRMethod(BYOLMethod):
         super().__init__(n_clusters, [("pip", warmup), ("pipcdr", epochs - warmup)],
                          momentum)
         self.warmup_epochs = warmup
-        self.sigma = sigma
+        self.pip_loss = PIPLoss(sigma)
+        self.cdr_loss = ClusterDispersionLoss(temperature)
         self.temperature = temperature
         self.weight = weight
         self.recluster_every = recluster_every
@@ -144,9 +120,6 @@ class PIPCDRMethod(BYOLMethod):
         return _PIPCDRNetwork(encoder, feature_dim, self.n_clusters, self.projection_dim,
                               hidden)
 
-    def build_criterion(self):
-        return _PIPCDRLoss(self.sigma, self.temperature, self.weight)
-
     def lr_factors(self):
         return {"predictor.": self.predictor_lr_factor}
 
@@ -154,31 +127,51 @@ class PIPCDRMethod(BYOLMethod):
         return super().callbacks() + [
             ("recluster", Recluster(self.recluster_every, self.n_clusters, self.seed))]
 
-    def training_outputs(self, net, x, indices):
+    def _forward(self, net, x):
         module = net.module_
-        views = self.two_views(net, x)
-        _, online = module.online(views)
-        with torch.no_grad():
-            _, target = module.target(views)
-        o_a, o_b = online.chunk(2)
-        t_a, t_b = target.chunk(2)
-        out = {"o_a": o_a, "o_b": o_b, "t_a": t_a, "t_b": t_b,
-               "predictor": module.predictor, "labels": None}
+        with net.autocast():
+            views = self.two_views(net, x)
+            _, online = module.online(views)
+            with torch.no_grad():
+                _, target = module.target(views)
+        return online.chunk(2), target.chunk(2)
+
+    def _pip(self, net, online, target):
+        """PIP (Eq. 4), both view orders; the predictor runs in float32."""
+        (o_a, o_b), (t_a, t_b) = online, target
+        predictor = net.module_.predictor
+        return 0.5 * (self.pip_loss(o_a, t_b, predictor) + self.pip_loss(o_b, t_a, predictor))
+
+    def step_pip(self, net, x, indices):
+        online, target = self._forward(net, x)
+        pip = self._pip(net, online, target)
+        return {"loss": pip, "pip": pip}
+
+    def step_pipcdr(self, net, x, indices):
+        """Eq. 9: ``w L_pip + (1 - w) L_cdr``, both symmetric in the views."""
+        online, target = self._forward(net, x)
+        pip = self._pip(net, online, target)
         pseudo_labels = net.fit_state_.get("pseudo_labels")
-        if self.stage(net.epoch) == "pipcdr" and pseudo_labels is not None:
-            out["labels"] = pseudo_labels[indices]
-            if self.queue_size:
-                queue = net.fit_state_.get("queue")
-                if queue is None:
-                    queue = FeatureQueue(self.queue_size, t_a.shape[1], net.device,
-                                         random_init=False)
-                    net.fit_state_["queue"] = queue
-                stored = queue.keys >= 0
-                out["queue"] = queue.features[stored]
-                # labels of queued samples as the latest clustering sees them
-                out["queue_labels"] = pseudo_labels[queue.keys[stored]]
-                queue.push(t_a, keys=indices)
-        return out
+        if pseudo_labels is None:  # no clustering yet (the warm-up ended early)
+            return {"loss": pip, "pip": pip}
+        (o_a, o_b), (t_a, t_b) = online, target
+        labels = pseudo_labels[indices]
+        queue = queue_labels = None
+        if self.queue_size:
+            support = net.fit_state_.get("queue")
+            if support is None:
+                support = FeatureQueue(self.queue_size, t_a.shape[1], net.device,
+                                       random_init=False)
+                net.fit_state_["queue"] = support
+            stored = support.keys >= 0
+            queue = support.features[stored]
+            # labels of queued samples as the latest clustering sees them
+            queue_labels = pseudo_labels[support.keys[stored]]
+            support.push(t_a, keys=indices)
+        cdr = 0.5 * (self.cdr_loss(o_a, t_a, t_b, labels, queue, queue_labels)
+                     + self.cdr_loss(o_b, t_b, t_a, labels, queue, queue_labels))
+        return {"loss": self.weight * pip + (1.0 - self.weight) * cdr, "pip": pip,
+                "cdr": cdr}
 
     def inference_outputs(self, module, x):
         embedding = module.target_embedding(x)

@@ -219,7 +219,7 @@ def test_critic_losses_run_in_float32_under_autocast():
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
 def test_pip_accepts_half_precision_projections(batch, dtype):
     # autocast forward passes give half-precision projections, and the
-    # criterion runs outside autocast with the predictor's float32 weights
+    # losses run outside autocast with the predictor's float32 weights
     online, target = (torch.tensor(a, dtype=torch.float32) for a in batch)
     predictor = torch.nn.Linear(4, 4)
     loss = PIPLoss(0.3)(online.to(dtype), target.to(dtype), predictor)

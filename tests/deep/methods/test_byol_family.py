@@ -1,5 +1,6 @@
 """PIPCDRClusterer and BSCICClusterer."""
 
+import contextlib
 import copy
 import math
 from types import SimpleNamespace
@@ -98,8 +99,9 @@ def test_bscic_loss_weights_follow_the_image_kind():
 class _CriticProbe(Callback):
     """Watches one BSC-IC fit: the order of the updates within each batch.
 
-    A user callback runs after the method's (EMA, critic update), so
-    ``on_batch_end`` sees the state after the whole step.
+    The method's ``after_step`` (EMA, critic update) runs inside the net's
+    training step, so ``on_batch_end`` sees the state after the whole step,
+    and the step's loss terms in its keyword arguments.
     """
 
     def __init__(self):
@@ -122,7 +124,6 @@ class _CriticProbe(Callback):
         self.record["z"] = z
         self.record["critic_untouched_at_backward"] = _same(net.module_.critic,
                                                             self.critic_before)
-        self.record["generator"] = net._loss_terms["adversarial"].clone()
         with torch.no_grad():
             self.record["generator_with_snapshot"] = -self.critic_before(z).mean()
 
@@ -144,6 +145,7 @@ class _CriticProbe(Callback):
                                                                self.critic_before)
 
     def on_batch_end(self, net, training=False, **kwargs):
+        self.record["generator"] = kwargs["adversarial"].clone()
         with torch.no_grad():
             self.record["generator_with_updated_critic"] = -net.module_.critic(
                 self.record["z"]).mean()
@@ -274,24 +276,28 @@ def naive_balance(z):
 
 
 def test_bscic_balance_term_is_the_weighted_entropy_penalty():
-    from skdeepclust.deep.methods.bscic import _BSCICLoss
+    from skdeepclust.deep.methods.bscic import _BSCICNetwork
 
-    rng = np.random.RandomState(0)
-    z_a, z_b, t_a, t_b = (torch.softmax(torch.tensor(rng.randn(6, 3) * 2), 1)
-                          for _ in range(4))
-    out = {"z_a": z_a, "z_b": z_b, "t_a": t_a, "t_b": t_b,
-           "generator": torch.tensor(0.25)}
-    paper = _BSCICLoss((2.0, 1.0, 1.0), 1.0)(out)
-    assert "balance" not in paper
-    balanced = _BSCICLoss((2.0, 1.0, 1.0), 1.0, balance_weight=0.5)(out)
-    expected = naive_balance(z_a.numpy()) + naive_balance(z_b.numpy())
-    assert balanced["balance"].item() == pytest.approx(expected, rel=1e-6)
-    assert (balanced["loss"] - paper["loss"]).item() == pytest.approx(0.5 * expected,
-                                                                      rel=1e-6)
+    torch.manual_seed(0)
+    network = _BSCICNetwork(torch.nn.Identity(), 4, 3)
+    x = torch.randn(6, 4)
+    # identity views, so that both views' assignments are the online softmax
+    net = SimpleNamespace(module_=network, views_=SimpleNamespace(weak=lambda x: x),
+                          fit_state_={}, autocast=contextlib.nullcontext)
+    steps = {}
+    for weight in (0.0, 0.5):
+        method = BSCICMethod(3, 1, (2.0, 1.0, 1.0), 1.0, 0.99, 10.0, 3e-4,
+                             balance_weight=weight)
+        steps[weight] = method.step_bscic(net, x, torch.arange(6))
+    assert "balance" not in steps[0.0]
+    z = torch.softmax(network.online(x)[1], dim=1).detach().numpy()
+    expected = 2 * naive_balance(z)
+    assert steps[0.5]["balance"].item() == pytest.approx(expected, rel=1e-5)
+    assert (steps[0.5]["loss"] - steps[0.0]["loss"]).item() == pytest.approx(
+        0.5 * expected, rel=1e-4)
     # a collapsed batch pays log K per view, a balanced one nothing
-    one_cluster = torch.eye(3)[[0, 0, 0, 0]]
-    assert naive_balance(one_cluster.numpy()) == pytest.approx(math.log(3))
-    assert naive_balance(torch.eye(3).numpy()) == pytest.approx(0.0, abs=1e-12)
+    assert naive_balance(np.eye(3)[[0, 0, 0, 0]]) == pytest.approx(math.log(3))
+    assert naive_balance(np.eye(3)) == pytest.approx(0.0, abs=1e-12)
 
 
 def test_bscic_balance_weight_reaches_the_history(blobs):

@@ -215,23 +215,32 @@ def test_cces_ablation_settings_train(blobs, nearest_neighbors, crop):
     (False, False, False)])
 def test_cces_neighbours_go_to_the_losses_the_ablation_names(
         blobs, monkeypatch, nearest_neighbors, instance_nn, cluster_nn):
+    from skdeepclust.deep.losses import ClusterContrastiveLoss
     from skdeepclust.deep.methods import cces
 
-    seen = []
-    forward = cces._CCESLoss.forward
+    seen = []  # per step: (epoch, instance anchors are neighbours, cluster anchors are)
+    epoch = Record(lambda net: None)
+    terms, cluster_forward = cces.contrastive_terms, ClusterContrastiveLoss.forward
 
-    def recording_forward(self, out, epoch=None):
-        seen.append((epoch, out["nn_z_a"] is not out["z_a"],
-                     out["nn_c_a"] is not out["c_a"]))
-        return forward(self, out, epoch)
+    def recording_terms(anchors, same_view, other_view, *args, **kwargs):
+        if not seen or len(seen[-1]) == 3:
+            seen.append([len(epoch.seen)])
+            seen[-1].append(anchors is not same_view)
+        return terms(anchors, same_view, other_view, *args, **kwargs)
 
-    monkeypatch.setattr(cces._CCESLoss, "forward", recording_forward)
+    def recording_cluster(self, c_a, c_b, anchors_a=None, anchors_b=None):
+        seen[-1].append(anchors_a is not None and anchors_a is not c_a)
+        return cluster_forward(self, c_a, c_b, anchors_a, anchors_b)
+
+    monkeypatch.setattr(cces, "contrastive_terms", recording_terms)
+    monkeypatch.setattr(ClusterContrastiveLoss, "forward", recording_cluster)
     X, _ = blobs
     CCESClusterer(n_clusters=4, max_epochs=3, nn_warmup=1, batch_size=64,
-                  nearest_neighbors=nearest_neighbors, random_state=0).fit(X)
+                  nearest_neighbors=nearest_neighbors, random_state=0,
+                  callbacks=[epoch]).fit(X)
     # no neighbours during the warm-up epoch, then the named losses get them
-    assert {s[1:] for s in seen if s[0] == 0} == {(False, False)}
-    assert {s[1:] for s in seen if s[0] >= 1} == {(instance_nn, cluster_nn)}
+    assert {tuple(s[1:]) for s in seen if s[0] == 0} == {(False, False)}
+    assert {tuple(s[1:]) for s in seen if s[0] >= 1} == {(instance_nn, cluster_nn)}
 
 
 def test_cces_rejects_an_unknown_neighbour_setting(blobs):

@@ -102,21 +102,24 @@ def test_pretrain_views_and_strong_ops(pretrain_views, strong_calls):
 
 
 class _CPUAutocast(Callback):
-    """Trains under CPU bfloat16 autocast; keeps the dtypes of each step's outputs."""
+    """Trains under CPU bfloat16 autocast; keeps the dtypes that reach the losses."""
 
     def on_train_begin(self, net, **kwargs):
         net.autocast = lambda: torch.autocast("cpu", dtype=torch.bfloat16)
         method = net.method
-        training_outputs = method.training_outputs
-        self.dtypes = []
+        aggregation, contrastive = method.aggregation, method.contrastive_loss
+        self.dtypes, self.contrastive_dtypes = [], []
 
-        def recording(net_, x, indices):
-            out = training_outputs(net_, x, indices)
-            self.dtypes.append({key: value.dtype for key, value in out.items()
-                                if torch.is_tensor(value)})
-            return out
+        def recording_aggregation(h0, p0):
+            self.dtypes.append({"h0": h0.dtype, "p0": p0.dtype})
+            return aggregation(h0, p0)
 
-        method.training_outputs = recording
+        def recording_contrastive(z1, z2, p):
+            self.contrastive_dtypes.append({"z1": z1.dtype, "p": p.dtype})
+            return contrastive(z1, z2, p)
+
+        method.aggregation = recording_aggregation
+        method.contrastive_loss = recording_contrastive
 
 
 def test_opa_inputs_are_float32_under_autocast(blobs):
@@ -124,9 +127,11 @@ def test_opa_inputs_are_float32_under_autocast(blobs):
     autocast = _CPUAutocast()
     model = DPACClusterer(n_clusters=4, pretrain_epochs=0, max_epochs=1, batch_size=64,
                           random_state=0, callbacks=[autocast]).fit(X)
-    assert autocast.dtypes
+    assert autocast.dtypes and autocast.contrastive_dtypes
     for dtypes in autocast.dtypes:
         assert dtypes["h0"] == torch.float32
         assert dtypes["p0"] == torch.float32
+    for dtypes in autocast.contrastive_dtypes:
+        assert dtypes["p"] == torch.float32  # the contrastive weights: OPA's p0
         assert dtypes["z1"] == torch.bfloat16  # the rest did run under autocast
     assert np.isfinite(model.history_[-1]["clustering"])
