@@ -163,7 +163,8 @@ def report(command):
              "parameters and machine). ACC/NMI/ARI: mean +- std over seeds of the "
              "estimator's own prediction; 'k-means emb.': ACC of k-means on "
              "`transform` output. Fit seconds are wall-clock on the machine of the "
-             "record.", ""]
+             "record. Records made before 2026-11-24 give DPAC's and C3's "
+             "`max_epochs` as the second stage only (today: the total).", ""]
     for dataset in datasets:
         rows = []
         keys = sorted((k for k in groups if k[0] == dataset),

@@ -25,13 +25,13 @@ from skdeepclust.metrics import clustering_report
 
 CPU = {
     # Paper (GPU): DPACClusterer(backbone="resnet34", pretrain_epochs=1000,
-    #              max_epochs=200, batch_size=240, lr=1e-4)
+    #              max_epochs=1200, batch_size=240, lr=1e-4)
     "dpac": lambda: DPACClusterer(n_clusters=10, random_state=0),
     # Paper (GPU): CCClusterer(backbone="resnet34", max_epochs=1000, lr=3e-4)
     "cc": lambda: CCClusterer(n_clusters=10, max_epochs=150, batch_size=64, random_state=0),
-    # Paper (GPU): C3Clusterer(backbone="resnet34", pretrain_epochs=1000, max_epochs=20,
+    # Paper (GPU): C3Clusterer(backbone="resnet34", pretrain_epochs=1000, max_epochs=1020,
     #              batch_size=128, lr=3e-4, finetune_lr=1e-5)
-    "c3": lambda: C3Clusterer(n_clusters=10, pretrain_epochs=100, max_epochs=50,
+    "c3": lambda: C3Clusterer(n_clusters=10, pretrain_epochs=100, max_epochs=150,
                               batch_size=64, random_state=0),
     # Paper (GPU): CCESClusterer(backbone="resnet18", max_epochs=1200, lr=1e-4,
     #              nn_warmup=0) on 224-pixel images

@@ -63,7 +63,7 @@ def main():
     images, y = load_digit_images()
     X = images.reshape(len(images), -1)
     n_init = 2 if args.quick else 10
-    epochs = {"pretrain_epochs": 5, "max_epochs": 5} if args.quick else {}
+    epochs = {"pretrain_epochs": 5, "max_epochs": 10} if args.quick else {}
     methods = {
         "PAC (m=1.03)": PAC(n_clusters=10, random_state=0),
         "FuzzyCMeans (m=1.1)": FuzzyCMeans(n_clusters=10, m=1.1, n_init=n_init, random_state=0),

@@ -34,7 +34,7 @@ def main():
     pipeline = make_pipeline(
         MinMaxScaler(),
         DPACClusterer(n_clusters=10, image_shape=(8, 8), pretrain_epochs=epochs,
-                      max_epochs=epochs, batch_size=128, random_state=0),
+                      max_epochs=2 * epochs, batch_size=128, random_state=0),
     )
     search = GridSearchCV(
         pipeline,

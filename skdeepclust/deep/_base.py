@@ -186,6 +186,20 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     def _make_method(self, spec):
         raise NotImplementedError
 
+    def _remaining_epochs(self, **stages):
+        """``max_epochs`` minus the named stages' epochs, which must fit in it.
+
+        ``max_epochs`` is the whole fit for every deep estimator; stage
+        lengths such as ``pretrain_epochs`` are parts of it.
+        """
+        used = sum(stages.values())
+        if used > self.max_epochs:
+            parts = " + ".join(f"{name}={epochs}" for name, epochs in stages.items())
+            raise ValueError(
+                f"{parts} is more than max_epochs={self.max_epochs}: max_epochs is the "
+                "total number of epochs fit trains, the stages are parts of it.")
+        return self.max_epochs - used
+
     def _finalize(self, net, outputs):
         """Adjust the training-set inference outputs after training (optional)."""
         return outputs

@@ -138,7 +138,7 @@ class ClusteringScore(Callback):
     >>> from skdeepclust.datasets import load_digit_images
     >>> from skdeepclust.deep.callbacks import ClusteringScore
     >>> images, y = load_digit_images()
-    >>> model = DPACClusterer(pretrain_epochs=1, max_epochs=1, random_state=0,
+    >>> model = DPACClusterer(pretrain_epochs=1, max_epochs=2, random_state=0,
     ...                       callbacks=[ClusteringScore(images[:200], y[:200])])
     >>> model = model.fit(images[:200])
     >>> [0.0 <= h["acc"] <= 1.0 for h in model.history_]

@@ -14,7 +14,7 @@ from skdeepclust.deep._input import infer_spec
 
 from ._helpers import InterruptAt
 
-TINY = dict(pretrain_epochs=1, max_epochs=1, batch_size=32, random_state=0)
+TINY = dict(pretrain_epochs=1, max_epochs=2, batch_size=32, random_state=0)
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +131,7 @@ class _NaNAfterFirstStep(torch.nn.Module):
 def test_divergence_stops_with_a_clear_error(blobs):
     X, _ = blobs
     model = DPACClusterer(n_clusters=3, backbone=_NaNAfterFirstStep(),
-                          **{**TINY, "pretrain_epochs": 3})
+                          **{**TINY, "pretrain_epochs": 3, "max_epochs": 4})
     with pytest.raises(TrainingDiverged, match=r"loss became nan at epoch \d+"):
         model.fit(X)
 
@@ -139,7 +139,7 @@ def test_divergence_stops_with_a_clear_error(blobs):
 def test_keyboard_interrupt_leaves_a_usable_model(blobs):
     X, _ = blobs
     model = DPACClusterer(n_clusters=3, callbacks=[InterruptAt(2)],
-                          **{**TINY, "pretrain_epochs": 5, "max_epochs": 5})
+                          **{**TINY, "pretrain_epochs": 5, "max_epochs": 10})
     model.fit(X)
     assert len(model.history_) == 2
     assert model.labels_.shape == (len(X),)
@@ -148,7 +148,7 @@ def test_keyboard_interrupt_leaves_a_usable_model(blobs):
 
 def test_history_records_stages_terms_and_throughput(blobs):
     X, _ = blobs
-    model = DPACClusterer(n_clusters=3, **{**TINY, "pretrain_epochs": 2, "max_epochs": 2})
+    model = DPACClusterer(n_clusters=3, **{**TINY, "pretrain_epochs": 2, "max_epochs": 4})
     model.fit(X)
     assert [h["stage"] for h in model.history_] == ["pretrain"] * 2 + ["cluster"] * 2
     assert all(h["samples_per_sec"] > 0 and h["dur"] > 0 for h in model.history_)
@@ -191,7 +191,7 @@ def test_resnet18_builds_and_runs_one_step():
     rng = np.random.RandomState(0)
     images = rng.randint(0, 256, size=(8, 16, 16, 3), dtype=np.uint8)
     model = DPACClusterer(n_clusters=2, backbone="resnet18", pretrain_epochs=1,
-                          max_epochs=0, batch_size=8, random_state=0).fit(images)
+                          max_epochs=1, batch_size=8, random_state=0).fit(images)
     assert model.transform(images).shape == (8, 512)
     assert np.isfinite(model.history_[0]["train_loss"])
 
@@ -237,7 +237,7 @@ def test_fit_that_finds_every_cluster_does_not_warn(blobs):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         model = DPACClusterer(n_clusters=3, **{**TINY, "pretrain_epochs": 5,
-                                               "max_epochs": 5}).fit(X)
+                                               "max_epochs": 10}).fit(X)
     assert model.n_clusters_ == 3
 
 
@@ -252,7 +252,7 @@ def test_step_terms_reach_the_history_and_reserved_names_are_refused(blobs, monk
         return {**terms, "twice": 2 * terms["loss"]}
 
     monkeypatch.setattr(DPACMethod, "step_pretrain", with_extra_term)
-    model = DPACClusterer(n_clusters=3, **{**TINY, "max_epochs": 0}).fit(X)
+    model = DPACClusterer(n_clusters=3, **{**TINY, "max_epochs": 1}).fit(X)
     record = model.history_[0]
     assert record["twice"] == pytest.approx(2 * record["contrastive"], rel=1e-5)
 
@@ -262,3 +262,24 @@ def test_step_terms_reach_the_history_and_reserved_names_are_refused(blobs, monk
     monkeypatch.setattr(DPACMethod, "step_pretrain", with_reserved_term)
     with pytest.raises(ValueError, match="reserved"):
         DPACClusterer(n_clusters=3, **TINY).fit(X)
+
+
+@pytest.mark.parametrize("estimator, params", [
+    (DPACClusterer, {"pretrain_epochs": 3, "max_epochs": 2}),
+    (DPACClusterer, {"pretrain_epochs": 1, "self_labeling_epochs": 2, "max_epochs": 2}),
+    ("C3Clusterer", {"pretrain_epochs": 3, "max_epochs": 2}),
+])
+def test_stage_epochs_are_parts_of_max_epochs(blobs, estimator, params):
+    import skdeepclust
+
+    X, _ = blobs
+    estimator = getattr(skdeepclust, estimator) if isinstance(estimator, str) else estimator
+    with pytest.raises(ValueError, match="more than max_epochs=2.*total number of epochs"):
+        estimator(n_clusters=3, batch_size=32, **params).fit(X)
+    # a fit trains exactly max_epochs epochs, stages included
+    fits = {**params, "max_epochs": 5}
+    model = estimator(n_clusters=3, batch_size=32, random_state=0, **fits).fit(X)
+    assert len(model.history_) == 5
+    stages = [h["stage"] for h in model.history_]
+    assert stages[:params["pretrain_epochs"]] == [stages[0]] * params["pretrain_epochs"]
+    assert stages.count(stages[0]) == params["pretrain_epochs"]

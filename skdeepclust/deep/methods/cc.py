@@ -193,8 +193,8 @@ class C3Clusterer(BaseDeepClusterer):
 
     Stage 1 trains Contrastive Clustering (:class:`CCClusterer`) for
     ``pretrain_epochs``, from random weights or from a fitted CC given as
-    ``init``. Stage 2 fine-tunes the backbone and instance head for
-    ``max_epochs`` with C3's loss (Sadeghi, Hojjati & Armanfard, BMVC 2023,
+    ``init``. Stage 2 fine-tunes the backbone and instance head for the
+    rest of ``max_epochs`` with C3's loss (Sadeghi, Hojjati & Armanfard, BMVC 2023,
     Eq. 1-2): every pair of embeddings at least ``zeta`` similar counts as a
     positive, so clusters pull together, and the denominator weighs pairs by
     ``w_ij = softmax_j(gamma * (1 - |z_i . z_j|))`` (Eq. 7), stressing pairs
@@ -203,10 +203,12 @@ class C3Clusterer(BaseDeepClusterer):
     Parameters
     ----------{COMMON_PARAMETERS_DOC}
     pretrain_epochs : int, default=150
-        Epochs of the CC stage (paper: 1,000). With ``init`` they continue
-        from its weights; 0 skips the stage.
-    max_epochs : int, default=50
-        Epochs of the C3 stage (paper: 20).
+        Epochs of the CC stage, the first part of ``max_epochs`` (paper:
+        1,000). With ``init`` they continue from its weights; 0 skips the
+        stage.
+    max_epochs : int, default=200
+        All training epochs; the C3 stage gets ``max_epochs -
+        pretrain_epochs`` (paper: 1,000 + 20).
     finetune_lr : float, default=1e-4
         Adam learning rate of the C3 stage (``lr`` is the CC stage's); the
         paper uses 1e-5 after 1,000 CC epochs.
@@ -248,7 +250,7 @@ class C3Clusterer(BaseDeepClusterer):
     epochs, batch 256, lr 1e-3 then 1e-4. Paper (GPU, CIFAR-scale):
     ``backbone="resnet34"``, 1,000 CC epochs at lr 3e-4 and batch 256, then
     20 C3 epochs at lr 1e-5 and batch 128, that is ``pretrain_epochs=1000,
-    max_epochs=20, batch_size=256, lr=3e-4, finetune_batch_size=128,
+    max_epochs=1020, batch_size=256, lr=3e-4, finetune_batch_size=128,
     finetune_lr=1e-5``. The same recipe in two calls, keeping the CC model::
 
         cc = CCClusterer(backbone="resnet34", max_epochs=1000, lr=3e-4).fit(X)
@@ -283,7 +285,7 @@ class C3Clusterer(BaseDeepClusterer):
     >>> from skdeepclust import C3Clusterer, CCClusterer
     >>> from skdeepclust.datasets import load_digit_images
     >>> images, y = load_digit_images()
-    >>> model = C3Clusterer(n_clusters=10, pretrain_epochs=1, max_epochs=1,
+    >>> model = C3Clusterer(n_clusters=10, pretrain_epochs=1, max_epochs=2,
     ...                     random_state=0).fit(images[:300])
     >>> [h["stage"] for h in model.history_]
     ['cc', 'c3']
@@ -314,7 +316,7 @@ class C3Clusterer(BaseDeepClusterer):
         backbone="auto",
         image_shape=None,
         pretrain_epochs=150,
-        max_epochs=50,
+        max_epochs=200,
         batch_size=256,
         lr=1e-3,
         finetune_lr=1e-4,
@@ -388,7 +390,9 @@ class C3Clusterer(BaseDeepClusterer):
         return CCMethod(self.n_clusters, cc_epochs=self.pretrain_epochs,
                         instance_temperature=self.instance_temperature,
                         cluster_temperature=self.cluster_temperature,
-                        c3_epochs=self.max_epochs, zeta=self.zeta, gamma=self.gamma,
+                        c3_epochs=self._remaining_epochs(
+                            pretrain_epochs=self.pretrain_epochs),
+                        zeta=self.zeta, gamma=self.gamma,
                         c3_lr=self.finetune_lr, c3_batch_size=self.finetune_batch_size)
 
     def _warm_start(self, net, spec):

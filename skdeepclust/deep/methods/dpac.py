@@ -127,11 +127,14 @@ class DPACClusterer(BaseDeepClusterer):
     Parameters
     ----------{COMMON_PARAMETERS_DOC}
     pretrain_epochs : int, default=100
-        Contrastive pre-training epochs (paper: 1000).
-    max_epochs : int, default=100
-        Clustering epochs (paper: 200).
+        Contrastive pre-training epochs, the first part of ``max_epochs``
+        (paper: 1000).
+    max_epochs : int, default=200
+        All training epochs: pre-training, clustering (the rest) and
+        self-labeling (paper: 1000 + 200).
     self_labeling_epochs : int, default=0
-        Optional FixMatch-style fine-tuning epochs after clustering.
+        Optional FixMatch-style fine-tuning epochs at the end, part of
+        ``max_epochs``.
     m : float, default=1.03
         OPA weighting exponent; the paper uses 1.03 everywhere and reports
         collapse above about 1.1-1.2 (a warning is raised above 1.2).
@@ -160,7 +163,8 @@ class DPACClusterer(BaseDeepClusterer):
 
     Notes
     -----
-    Settings. The defaults (small ConvNet or MLP, 100 + 100 epochs, batch 256,
+    Settings. The defaults (small ConvNet or MLP, 200 epochs of which 100
+    pre-training, batch 256,
     Adam lr 1e-3, weight decay 1e-4) fit small data sets on a CPU: scikit-learn's
     digits take a few minutes. The paper's settings (Sec. 4, implementation
     details), for CIFAR/STL-scale images on a GPU: a ResNet-34 in SimCLR's
@@ -169,7 +173,7 @@ class DPACClusterer(BaseDeepClusterer):
     m = 1.03 and temperature 0.5 on every data set; one view made with
     SimCLR's transformations and the other with four operations drawn from
     RandAugment; self-labeling as in FixMatch with threshold 0.95. Here:
-    ``backbone="resnet34", pretrain_epochs=1000, max_epochs=200,
+    ``backbone="resnet34", pretrain_epochs=1000, max_epochs=1200,
     batch_size=240, lr=1e-4, weight_decay=1e-4`` (``strong_ops=4``,
     ``pretrain_views="weak_strong"``, ``m`` and ``temperature`` are the
     defaults).
@@ -210,7 +214,7 @@ class DPACClusterer(BaseDeepClusterer):
     >>> from skdeepclust import DPACClusterer
     >>> from skdeepclust.datasets import load_digit_images
     >>> images, y = load_digit_images()
-    >>> model = DPACClusterer(n_clusters=10, pretrain_epochs=1, max_epochs=1,
+    >>> model = DPACClusterer(n_clusters=10, pretrain_epochs=1, max_epochs=2,
     ...                       random_state=0)
     >>> labels = model.fit_predict(images[:300])
     >>> labels.shape, model.transform(images[:5]).shape
@@ -240,7 +244,7 @@ class DPACClusterer(BaseDeepClusterer):
         backbone="auto",
         image_shape=None,
         pretrain_epochs=100,
-        max_epochs=100,
+        max_epochs=200,
         self_labeling_epochs=0,
         batch_size=256,
         lr=1e-3,
@@ -288,7 +292,9 @@ class DPACClusterer(BaseDeepClusterer):
         return DPACMethod(
             self.n_clusters,
             pretrain_epochs=self.pretrain_epochs,
-            cluster_epochs=self.max_epochs,
+            cluster_epochs=self._remaining_epochs(
+                pretrain_epochs=self.pretrain_epochs,
+                self_labeling_epochs=self.self_labeling_epochs),
             self_labeling_epochs=self.self_labeling_epochs,
             m=self.m,
             temperature=self.temperature,

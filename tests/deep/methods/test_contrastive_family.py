@@ -41,7 +41,7 @@ def test_cc_learns_digits():
 def test_c3_positive_count_grows_and_learning_rate_switches(blobs):
     X, _ = blobs
     lr = Record(lambda net: net.optimizer_.param_groups[0]["lr"])
-    model = C3Clusterer(n_clusters=4, pretrain_epochs=5, max_epochs=15, batch_size=64,
+    model = C3Clusterer(n_clusters=4, pretrain_epochs=5, max_epochs=20, batch_size=64,
                         lr=1e-3, finetune_lr=1e-3, random_state=0, callbacks=[lr])
     model.fit(X)
     positives = [h["positives_per_sample"] for h in model.history_ if h["stage"] == "c3"]
@@ -50,7 +50,7 @@ def test_c3_positive_count_grows_and_learning_rate_switches(blobs):
     assert lr.seen[:5] == [1e-3] * 5
 
     lr = Record(lambda net: net.optimizer_.param_groups[0]["lr"])
-    C3Clusterer(n_clusters=4, pretrain_epochs=2, max_epochs=2, batch_size=64,
+    C3Clusterer(n_clusters=4, pretrain_epochs=2, max_epochs=4, batch_size=64,
                 finetune_lr=1e-5, random_state=0, callbacks=[lr]).fit(X)
     assert lr.seen == [1e-3, 1e-3, 1e-5, 1e-5]
 
@@ -59,7 +59,7 @@ def test_c3_second_stage_leaves_the_cluster_head_alone(blobs):
     X, _ = blobs
     heads = Record(lambda net: [p.detach().clone()
                                  for p in net.module_.cluster_head.parameters()])
-    C3Clusterer(n_clusters=4, pretrain_epochs=1, max_epochs=3, batch_size=64,
+    C3Clusterer(n_clusters=4, pretrain_epochs=1, max_epochs=4, batch_size=64,
                 random_state=0, callbacks=[heads]).fit(X)
     for before, after in zip(heads.seen[1], heads.seen[-1]):
         assert np.array_equal(before.numpy(), after.numpy())
@@ -69,7 +69,7 @@ def test_c3_stage_uses_its_own_batch_size_and_history_runs_on(blobs):
     X, _ = blobs  # 240 samples; incomplete batches are dropped
     batches = Record(lambda net: (len(net.history[-1]["batches"]), net.batch_size))
     lr = Record(lambda net: net.optimizer_.param_groups[0]["lr"])
-    model = C3Clusterer(n_clusters=4, pretrain_epochs=2, max_epochs=3, batch_size=64,
+    model = C3Clusterer(n_clusters=4, pretrain_epochs=2, max_epochs=5, batch_size=64,
                         finetune_batch_size=32, finetune_lr=1e-5, random_state=0,
                         callbacks=[batches, lr]).fit(X)
     assert batches.seen == [(3, 64)] * 2 + [(7, 32)] * 3
@@ -83,18 +83,18 @@ def test_c3_stage_uses_its_own_batch_size_and_history_runs_on(blobs):
 def test_c3_stage_batch_size_is_clipped_and_none_keeps_batch_size(blobs):
     X, _ = blobs
     batches = Record(lambda net: len(net.history[-1]["batches"]))
-    C3Clusterer(n_clusters=4, pretrain_epochs=1, max_epochs=1, batch_size=64,
+    C3Clusterer(n_clusters=4, pretrain_epochs=1, max_epochs=2, batch_size=64,
                 finetune_batch_size=1000, random_state=0, callbacks=[batches]).fit(X)
     assert batches.seen == [3, 1]
     batches = Record(lambda net: len(net.history[-1]["batches"]))
-    C3Clusterer(n_clusters=4, pretrain_epochs=1, max_epochs=1, batch_size=64,
+    C3Clusterer(n_clusters=4, pretrain_epochs=1, max_epochs=2, batch_size=64,
                 random_state=0, callbacks=[batches]).fit(X)
     assert batches.seen == [3, 3]
 
 
 def test_c3_interrupt_in_the_first_stage_skips_the_second(blobs):
     X, _ = blobs
-    model = C3Clusterer(n_clusters=4, pretrain_epochs=3, max_epochs=3, batch_size=64,
+    model = C3Clusterer(n_clusters=4, pretrain_epochs=3, max_epochs=6, batch_size=64,
                         finetune_batch_size=32, random_state=0,
                         callbacks=[InterruptAt(2)]).fit(X)
     assert [h["stage"] for h in model.history_] == ["cc", "cc"]
