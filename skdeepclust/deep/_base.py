@@ -20,8 +20,9 @@ from .backbones import BACKBONES, Standardize, build_backbone
 
 # Shared docstring pieces for the subclasses' Parameters sections.
 COMMON_PARAMETERS_DOC = """
-    n_clusters : int
-        Number of clusters K.
+    n_clusters : int, default=8
+        Number of clusters K (8 as in every estimator of this library and
+        scikit-learn's KMeans).
     backbone : {"auto", "mlp", "convnet", "convnet2", "resnet18", "resnet34"} \
             or torch.nn.Module
         Feature extractor. "auto" is an MLP for tabular data and a small
@@ -427,7 +428,11 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         return self.predict_proba(X).argmax(axis=1)
 
     def transform(self, X):
-        """Embedding of samples: the backbone features.
+        """Embedding of samples: the space the method clusters in.
+
+        The backbone features for the estimators that predict with a head
+        (DPAC, CC, C3, CCES, BSC-IC); the normalised target embedding for
+        PIPCDR, whose spherical k-means runs there.
 
         Parameters
         ----------

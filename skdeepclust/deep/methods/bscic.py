@@ -279,7 +279,7 @@ class BSCICClusterer(BaseDeepClusterer):
 
     def __init__(
         self,
-        n_clusters=10,
+        n_clusters=8,
         *,
         backbone="auto",
         image_shape=None,

@@ -144,7 +144,7 @@ class CCClusterer(BaseDeepClusterer):
 
     def __init__(
         self,
-        n_clusters=10,
+        n_clusters=8,
         *,
         backbone="auto",
         image_shape=None,
@@ -311,7 +311,7 @@ class C3Clusterer(BaseDeepClusterer):
 
     def __init__(
         self,
-        n_clusters=10,
+        n_clusters=8,
         *,
         backbone="auto",
         image_shape=None,

@@ -273,7 +273,7 @@ class CCESClusterer(BaseDeepClusterer):
 
     def __init__(
         self,
-        n_clusters=10,
+        n_clusters=8,
         *,
         backbone="auto",
         image_shape=None,

@@ -239,7 +239,7 @@ class DPACClusterer(BaseDeepClusterer):
 
     def __init__(
         self,
-        n_clusters=10,
+        n_clusters=8,
         *,
         backbone="auto",
         image_shape=None,

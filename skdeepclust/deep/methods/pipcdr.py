@@ -97,7 +97,7 @@ def target_embeddings(module, data, to_float, batch_size, autocast):
 class PIPCDRMethod(BYOLMethod):
     """PIPCDR's recipe (second M-step per batch, first M-step by callback)."""
 
-    def __init__(self, n_clusters, epochs, warmup_epochs, sigma, temperature, weight,
+    def __init__(self, n_clusters, epochs, warmup_epochs, sigma, cdr_temperature, weight,
                  momentum, recluster_every, queue_size, projection_dim, hidden_dim,
                  predictor_lr_factor, seed):
         warmup = min(warmup_epochs, epochs)
@@ -105,8 +105,8 @@ class PIPCDRMethod(BYOLMethod):
                          momentum)
         self.warmup_epochs = warmup
         self.pip_loss = PIPLoss(sigma)
-        self.cdr_loss = ClusterDispersionLoss(temperature)
-        self.temperature = temperature
+        self.cdr_loss = ClusterDispersionLoss(cdr_temperature)
+        self.cdr_temperature = cdr_temperature
         self.weight = weight
         self.recluster_every = recluster_every
         self.queue_size = queue_size
@@ -175,7 +175,7 @@ class PIPCDRMethod(BYOLMethod):
 
     def inference_outputs(self, module, x):
         embedding = module.target_embedding(x)
-        similarities = embedding @ module.centroids.T / self.temperature
+        similarities = embedding @ module.centroids.T / self.cdr_temperature
         # centroids are set after training; empty (all-zero) slots never win
         unused = module.centroids.abs().sum(dim=1) == 0
         if bool(unused.all()):
@@ -214,9 +214,10 @@ class PIPCDRClusterer(BaseDeepClusterer):
         learning-rate warm-up).
     sigma : float, default=0.001
         PIP's pull toward the nearest neighbour.
-    temperature : float, default=0.1
-        CDR temperature; also the softmax temperature of ``predict_proba``
-        over cosine similarities to the centroids.
+    cdr_temperature : float, default=0.1
+        Temperature of the CDR loss (tau of Eq. 7); also the softmax
+        temperature of ``predict_proba`` over cosine similarities to the
+        centroids.
     weight : float, default=0.91
         w of Eq. 9.
     momentum : float, default=0.996
@@ -297,7 +298,7 @@ class PIPCDRClusterer(BaseDeepClusterer):
         **BaseDeepClusterer._parameter_constraints,
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "sigma": [Interval(Real, 0, 1, closed="both")],
-        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "cdr_temperature": [Interval(Real, 0, None, closed="neither")],
         "weight": [Interval(Real, 0, 1, closed="both")],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "recluster_every": [Interval(Integral, 1, None, closed="left")],
@@ -309,7 +310,7 @@ class PIPCDRClusterer(BaseDeepClusterer):
 
     def __init__(
         self,
-        n_clusters=10,
+        n_clusters=8,
         *,
         backbone="auto",
         image_shape=None,
@@ -319,7 +320,7 @@ class PIPCDRClusterer(BaseDeepClusterer):
         lr=1e-3,
         weight_decay=0.0,
         sigma=0.001,
-        temperature=0.1,
+        cdr_temperature=0.1,
         weight=0.91,
         momentum=0.996,
         recluster_every=1,
@@ -342,7 +343,7 @@ class PIPCDRClusterer(BaseDeepClusterer):
         self.lr = lr
         self.weight_decay = weight_decay
         self.sigma = sigma
-        self.temperature = temperature
+        self.cdr_temperature = cdr_temperature
         self.weight = weight
         self.momentum = momentum
         self.recluster_every = recluster_every
@@ -359,7 +360,7 @@ class PIPCDRClusterer(BaseDeepClusterer):
     def _make_method(self, spec):
         return PIPCDRMethod(
             self.n_clusters, self.max_epochs, self.warmup_epochs, self.sigma,
-            self.temperature, self.weight, self.momentum, self.recluster_every,
+            self.cdr_temperature, self.weight, self.momentum, self.recluster_every,
             self.queue_size, self.projection_dim, self.hidden_dim,
             self.predictor_lr_factor, self._seed,
         )
@@ -372,7 +373,7 @@ class PIPCDRClusterer(BaseDeepClusterer):
         set_centroids(net.module_, kmeans.cluster_centers_)
         centroids = net.module_.centroids.cpu().numpy()
         self.cluster_centers_ = kmeans.cluster_centers_
-        similarities = outputs["embedding"] @ centroids.T / self.temperature
+        similarities = outputs["embedding"] @ centroids.T / self.cdr_temperature
         similarities[:, kmeans.n_clusters_:] = -np.inf
         proba = np.exp(similarities - similarities.max(axis=1, keepdims=True))
         outputs["proba"] = proba / proba.sum(axis=1, keepdims=True)
