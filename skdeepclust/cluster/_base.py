@@ -10,6 +10,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClusterMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
@@ -103,6 +104,41 @@ class _IterativeClusterer(ClusterMixin, BaseEstimator):
         check_n_clusters(self.n_clusters, X.shape[0])
         return X
 
+    def _validate_inference_data(self, X):
+        """``X`` for predict, transform or score: fitted model, same features."""
+        self._check_fitted()
+        return validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse="csr" if self._accept_sparse else False,
+            dtype=[np.float64, np.float32],
+            order="C",
+        )
+
+    def _initial_centers(self, X, rng, data):
+        """Starting centres of one restart: seeding by ``init``, or the given array.
+
+        "k-means++" calls the subclass's ``_plusplus(X, rng, data)``; "random"
+        draws distinct rows; an array is checked, then passed through
+        ``_given_centers``.
+        """
+        if isinstance(self.init, str):
+            if self.init == "k-means++":
+                centers = self._plusplus(X, rng, data)
+            else:
+                index = rng.choice(X.shape[0], self.n_clusters, replace=False)
+                centers = X[index]
+                centers = centers.toarray() if sp.issparse(centers) else centers
+            return np.array(centers, dtype=X.dtype)
+        centers = self._check_init_shape(
+            self.init, (self.n_clusters, X.shape[1]), "an array of initial centres"
+        )
+        return self._given_centers(centers).astype(X.dtype)
+
+    def _given_centers(self, centers):
+        return centers
+
     def _check_init_shape(self, init, expected_shape, what):
         init = np.asarray(init, dtype=np.float64)
         if init.shape != expected_shape:
@@ -158,7 +194,8 @@ class _IterativeClusterer(ClusterMixin, BaseEstimator):
         return self
 
     def _effective_n_init(self):
-        return self.n_init
+        # a given init makes every restart identical
+        return 1 if not isinstance(self.init, str) else self.n_init
 
     def _warn_dropped(self, n_kept):
         warn_empty_clusters(self, n_kept)

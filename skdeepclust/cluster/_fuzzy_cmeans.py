@@ -6,7 +6,6 @@ import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.cluster import kmeans_plusplus
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import validate_data
 
 from .._kernels.fcm import fcm_memberships
 from ._base import _IterativeClusterer, compact_labels
@@ -211,9 +210,6 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
-    def _effective_n_init(self):
-        return 1 if not isinstance(self.init, str) else self.n_init
-
     def _prepare(self, X):
         sq_norms = np.einsum("ij,ij->i", X, X)
         # mean feature variance = (mean ||x||^2 - ||mean x||^2) / D, from the
@@ -222,26 +218,18 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
         variance = max(float(sq_norms.mean(dtype=np.float64) - mean @ mean), 0.0)
         return {"X": X, "sq": sq_norms, "tol": float(self.tol * variance / X.shape[1])}
 
-    def _initial_centers(self, X, x_sq_norms, rng):
-        if isinstance(self.init, str):
-            if self.init == "k-means++":
-                centers, _ = kmeans_plusplus(
-                    X,
-                    self.n_clusters,
-                    x_squared_norms=x_sq_norms,
-                    random_state=rng.randint(np.iinfo(np.int32).max),
-                )
-            else:
-                centers = X[rng.choice(X.shape[0], self.n_clusters, replace=False)]
-            return np.array(centers, dtype=X.dtype)
-        centers = self._check_init_shape(
-            self.init, (self.n_clusters, X.shape[1]), "an array of initial centres"
+    def _plusplus(self, X, rng, data):
+        centers, _ = kmeans_plusplus(
+            X,
+            self.n_clusters,
+            x_squared_norms=data["sq"],
+            random_state=rng.randint(np.iinfo(np.int32).max),
         )
-        return centers.astype(X.dtype)
+        return centers
 
     def _run_once(self, data, rng):
         X, x_sq = data["X"], data["sq"]
-        centers = self._initial_centers(X, x_sq, rng)
+        centers = self._initial_centers(X, rng, data)
         buffer = np.empty((X.shape[0], self.n_clusters), dtype=X.dtype)
         converged = False
         n_iter = 0
@@ -276,12 +264,6 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
         self.n_clusters_ = int(kept.size)
         self.cluster_centers_ = best["centers"][kept]
         self._n_features_out = self.n_clusters_
-
-    def _validate_inference_data(self, X):
-        self._check_fitted()
-        return validate_data(
-            self, X, reset=False, dtype=[np.float64, np.float32], order="C"
-        )
 
     def predict_proba(self, X):
         """Fuzzy memberships of samples to the fitted centres.

@@ -5,7 +5,6 @@ from numbers import Real
 import numpy as np
 from sklearn.preprocessing import normalize
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import validate_data
 
 from .._kernels.pac import (
     METRIC_COSINE,
@@ -167,10 +166,6 @@ class PAC(_IterativeClusterer):
     def _alpha(self):
         return 1.0 / (self.m - 1.0)
 
-    def _effective_n_init(self):
-        # A given initial P makes every restart identical.
-        return 1 if not isinstance(self.init, str) else self.n_init
-
     # -- data preparation -------------------------------------------------
 
     def _features_for_metric(self, X):
@@ -291,10 +286,7 @@ class PAC(_IterativeClusterer):
 
     def _full_memberships(self, X):
         """Scores and memberships of new samples over all n_clusters columns."""
-        self._check_fitted()
-        X = validate_data(
-            self, X, reset=False, dtype=[np.float64, np.float32], order="C"
-        )
+        X = self._validate_inference_data(X)
         if self.metric == "precomputed":
             if np.any(X < 0):
                 raise ValueError("The precomputed distance matrix has negative entries.")

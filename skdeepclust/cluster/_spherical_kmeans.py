@@ -6,7 +6,6 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.preprocessing import normalize
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import validate_data
 
 from .._kernels.spherical import assign_and_accumulate
 from ._base import _IterativeClusterer, compact_labels
@@ -189,24 +188,14 @@ class SphericalKMeans(
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
-    def _effective_n_init(self):
-        return 1 if not isinstance(self.init, str) else self.n_init
-
     def _prepare(self, X):
         return {"X": normalize(X)}
 
-    def _initial_centers(self, X, rng):
-        if isinstance(self.init, str):
-            if self.init == "k-means++":
-                centers, _ = spherical_kmeans_plusplus(X, self.n_clusters, rng)
-            else:
-                idx = rng.choice(X.shape[0], self.n_clusters, replace=False)
-                centers = np.asarray(_dense(X[idx]), dtype=X.dtype)
-            return np.array(centers, dtype=X.dtype)
-        centers = self._check_init_shape(
-            self.init, (self.n_clusters, X.shape[1]), "an array of initial centres"
-        )
-        return normalize(centers).astype(X.dtype)
+    def _plusplus(self, X, rng, data):
+        return spherical_kmeans_plusplus(X, self.n_clusters, rng)[0]
+
+    def _given_centers(self, centers):
+        return normalize(centers)
 
     def _assign(self, X, centers, labels):
         """Labels, similarity to the own centre and per-cluster row sums."""
@@ -246,7 +235,7 @@ class SphericalKMeans(
 
     def _run_once(self, data, rng):
         X = data["X"]
-        centers = self._initial_centers(X, rng)
+        centers = self._initial_centers(X, rng, data)
         labels = np.full(X.shape[0], -1, dtype=np.int64)
         converged = False
         n_iter = 0
@@ -284,10 +273,7 @@ class SphericalKMeans(
         self._n_features_out = self.n_clusters_
 
     def _similarities_to_centers(self, X):
-        self._check_fitted()
-        X = validate_data(
-            self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32]
-        )
+        X = self._validate_inference_data(X)
         return _similarities(normalize(X), self.cluster_centers_.astype(X.dtype))
 
     def predict(self, X):
