@@ -7,7 +7,7 @@ nets themselves do not pass ``check_estimator``). The net iterates over sample
 indexes a batch, makes the views on the device and asks the method for its
 losses. Only the skorch hooks named in the architecture notes are
 overridden: ``initialize_criterion`` (the method is the criterion),
-``initialize_optimizer``, ``train_step``, ``train_step_single`` and ``infer``.
+``initialize_optimizer``, ``train_step`` and ``train_step_single``.
 """
 
 import contextlib
@@ -173,11 +173,58 @@ class DeepClusteringNet(NeuralNet):
 
     # -- inference ------------------------------------------------------------
 
-    def infer(self, x, **fit_params):
-        """Inference outputs (a dict of tensors) for a raw batch."""
-        x = self.to_float_(torch.as_tensor(x).to(self.device))
-        with self.autocast():
-            return self.method.inference_outputs(self.module_, x)
+    def eval_pass(self, data, fn, batch_size, to_float=None, pad=False):
+        """``fn`` over float batches of a raw array, in eval mode, without gradient.
+
+        The one inference loop of the framework: prediction, CCES's
+        ContrastiveCrop boxes and PIPCDR's pseudo-labels use it.
+
+        Parameters
+        ----------
+        data : Tensor or ndarray of shape (N, ...)
+            Raw rows (the training tensor on the device, or new data).
+        fn : callable
+            ``fn(x) -> Tensor or dict of Tensor`` on a float batch, run under
+            :meth:`autocast`.
+        batch_size : int
+        to_float : callable, default=None
+            Raw batch -> float batch; the training data's (``to_float_``)
+            when None.
+        pad : bool, default=False
+            Pad every batch to a multiple of 16 rows. BLAS rounds small and
+            ragged row counts differently (matrix-vector and edge kernels);
+            padding makes a sample's outputs independent of how ``data`` is
+            split into calls (scikit-learn's subset invariance).
+
+        Returns
+        -------
+        outputs : Tensor or dict of Tensor
+            The batches' outputs concatenated, on the device.
+        """
+        to_float = to_float or self.to_float_
+        was_training = self.module_.training
+        self._set_training(False)
+        chunks = []
+        try:
+            with torch.no_grad():
+                for start in range(0, len(data), batch_size):
+                    batch = torch.as_tensor(data[start:start + batch_size])
+                    n_rows = len(batch)
+                    n_padded = -(-n_rows // _ROW_MULTIPLE) * _ROW_MULTIPLE
+                    if pad and n_padded > n_rows:
+                        filler = batch[:1].expand(n_padded - n_rows, *batch.shape[1:])
+                        batch = torch.cat([batch, filler])
+                    x = to_float(batch.to(self.device))
+                    with self.autocast():
+                        out = fn(x)
+                    chunks.append({k: v[:n_rows] for k, v in out.items()}
+                                  if isinstance(out, dict) else out[:n_rows])
+        finally:
+            # called during training too (callbacks): restore the mode
+            self._set_training(was_training)
+        if chunks and isinstance(chunks[0], dict):
+            return {k: torch.cat([c[k] for c in chunks]) for k in chunks[0]}
+        return torch.cat(chunks)
 
     def infer_all(self, data, to_float, batch_size):
         """Inference outputs for all rows of a raw array, as float32 numpy.
@@ -194,35 +241,13 @@ class DeepClusteringNet(NeuralNet):
         outputs : dict of ndarray
         """
         self.check_is_fitted()
-        previous = self.__dict__.get("to_float_")
-        was_training = self.module_.training
-        self.to_float_ = to_float
-        self._set_training(False)
-        chunks = {}
-        try:
-            with torch.no_grad():
-                for start in range(0, len(data), batch_size):
-                    batch = torch.from_numpy(data[start:start + batch_size])
-                    n_rows = len(batch)
-                    # BLAS rounds differently for small or ragged row counts
-                    # (matrix-vector and edge kernels): padding every batch to
-                    # a multiple of 16 rows makes a sample's outputs
-                    # independent of how X is split into calls.
-                    n_padded = -(-n_rows // _ROW_MULTIPLE) * _ROW_MULTIPLE
-                    if n_padded > n_rows:
-                        filler = batch[:1].expand(n_padded - n_rows, *batch.shape[1:])
-                        batch = torch.cat([batch, filler])
-                    out = self.infer(batch)
-                    for key, value in out.items():
-                        chunks.setdefault(key, []).append(value[:n_rows].float().cpu())
-        finally:
-            # called during training too (monitoring callbacks): restore state
-            if previous is None:
-                self.__dict__.pop("to_float_", None)
-            else:
-                self.to_float_ = previous
-            self._set_training(was_training)
-        return {key: torch.cat(values).numpy() for key, values in chunks.items()}
+        def outputs_on_host(x):
+            outputs = self.method.inference_outputs(self.module_, x)
+            return {key: value.float().cpu() for key, value in outputs.items()}
+
+        outputs = self.eval_pass(data, outputs_on_host, batch_size, to_float=to_float,
+                                 pad=True)
+        return {key: value.numpy() for key, value in outputs.items()}
 
 
 def history_records(net):

@@ -49,15 +49,10 @@ class ContrastiveCropBoxes(Callback):
         if (epoch < self.warmup or (epoch - self.warmup) % self.interval
                 or not encoder.has_feature_map):
             return
-        was_training = encoder.training
-        encoder.eval()
-        boxes = []
-        with torch.no_grad(), net.autocast():
-            for start in range(0, len(net.train_data_), self.batch_size):
-                x = net.to_float_(net.train_data_[start:start + self.batch_size])
-                boxes.append(boxes_from_feature_maps(encoder.feature_map(x), self.threshold))
-        encoder.train(was_training)
-        net.fit_state_["boxes"] = torch.cat(boxes)
+        net.fit_state_["boxes"] = net.eval_pass(
+            net.train_data_,
+            lambda x: boxes_from_feature_maps(encoder.feature_map(x), self.threshold),
+            self.batch_size)
 
 
 class CCESMethod(ClusteringMethod):

@@ -65,8 +65,8 @@ class Recluster(Callback):
         epoch = net.epoch
         if epoch < start or (epoch - start) % self.every:
             return
-        embedding = target_embeddings(net.module_, net.train_data_, net.to_float_,
-                                      self.batch_size, net.autocast)
+        embedding = net.eval_pass(net.train_data_, net.module_.target_embedding,
+                                  self.batch_size).float()
         model = SphericalKMeans(self.n_clusters, n_init=3, random_state=self.seed + epoch)
         labels = model.fit_predict(embedding.cpu().numpy())
         net.fit_state_["pseudo_labels"] = torch.as_tensor(labels, device=net.device)
@@ -79,19 +79,6 @@ def set_centroids(module, centers):
     centroids = torch.zeros_like(module.centroids)
     centroids[: len(centers)] = torch.as_tensor(centers, dtype=centroids.dtype)
     module.centroids.copy_(centroids)
-
-
-@torch.no_grad()
-def target_embeddings(module, data, to_float, batch_size, autocast):
-    """Normalised target embeddings of a raw tensor, in eval mode."""
-    was_training = module.training
-    module.eval()
-    chunks = []
-    with autocast():
-        for start in range(0, len(data), batch_size):
-            chunks.append(module.target_embedding(to_float(data[start:start + batch_size])))
-    module.train(was_training)
-    return torch.cat(chunks).float()
 
 
 class PIPCDRMethod(BYOLMethod):
