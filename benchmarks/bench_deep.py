@@ -245,7 +245,7 @@ def plain_torch_loop(model, images, epochs):
     to_float = _ToFloat(offset, scale)
     torch.manual_seed(0)
     encoder = _Encoder(Standardize(mean, std, image=True), build_backbone(model.backbone, spec))
-    method = model._make_method(spec)
+    method = model._make_method(spec, seed=0)
     module = method.build_network(encoder, encoder.feature_dim)
     weak, strong = model._view_makers(spec, mean, std)
     context = _PlainContext(module, Views(weak, strong, torch.Generator().manual_seed(0)))

@@ -149,7 +149,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
 
     A plain scikit-learn estimator that builds and trains a skorch net
     (``self.net_``) inside ``fit``. Subclasses set their parameters in
-    ``__init__`` and implement ``_make_method(spec)``, which returns the
+    ``__init__`` and implement ``_make_method(spec, seed)``, which returns the
     :class:`~skdeepclust.deep.methods._base.ClusteringMethod` to train.
 
     Data flow: validate -> read as tabular rows or images -> one tensor on the
@@ -184,7 +184,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
 
     # -- hooks for subclasses ------------------------------------------------------
 
-    def _make_method(self, spec):
+    def _make_method(self, spec, seed):
         raise NotImplementedError
 
     def _remaining_epochs(self, **stages):
@@ -305,8 +305,6 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         check_n_clusters(self.n_clusters, n_samples)
         device = self._resolve_device()
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        # methods that run their own seeded steps (k-means restarts) read it
-        self._seed = seed
         offset, scale, mean, std = self._input_statistics(data, spec)
         to_float = _ToFloat(offset, scale)
         batch_size = min(self.batch_size, n_samples)
@@ -321,7 +319,9 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
                 Standardize(mean, std, image=spec.kind == "image"),
                 build_backbone(backbone, spec, self._auto_image_backbone),
             )
-            method = self._make_method(spec)
+            # the seed also reaches methods that run their own seeded steps
+            # (PIPCDR's k-means restarts)
+            method = self._make_method(spec, seed)
             runs = _batch_size_runs(method, batch_size, n_samples)
             module = method.build_network(encoder, encoder.feature_dim)
             weak, strong = self._view_makers(spec, mean, std)

@@ -343,7 +343,7 @@ class BSCICClusterer(BaseDeepClusterer):
                 f"got {self.critic_betas!r}.")
         return tuple(float(b) for b in betas)
 
-    def _make_method(self, spec):
+    def _make_method(self, spec, seed):
         return BSCICMethod(self.n_clusters, self.max_epochs, self._resolved_weights(spec),
                            self.off_diagonal_weight, self.momentum,
                            self.gradient_penalty, self.critic_lr,

@@ -175,7 +175,7 @@ class CCClusterer(BaseDeepClusterer):
         self.verbose = verbose
         self.callbacks = callbacks
 
-    def _make_method(self, spec):
+    def _make_method(self, spec, seed):
         return CCMethod(self.n_clusters, cc_epochs=self.max_epochs,
                         instance_temperature=self.instance_temperature,
                         cluster_temperature=self.cluster_temperature)
@@ -372,7 +372,7 @@ class C3Clusterer(BaseDeepClusterer):
             ) from None
         return init
 
-    def _make_method(self, spec):
+    def _make_method(self, spec, seed):
         if self.init is not None:
             # check before any network is built or trained
             init = self._init_model()

@@ -327,7 +327,7 @@ class CCESClusterer(BaseDeepClusterer):
             view = ImageViews("simclr")
         return view, view
 
-    def _make_method(self, spec):
+    def _make_method(self, spec, seed):
         return CCESMethod(
             self.n_clusters, self.max_epochs,
             instance_temperature=self.instance_temperature,

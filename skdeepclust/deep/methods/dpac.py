@@ -282,7 +282,7 @@ class DPACClusterer(BaseDeepClusterer):
         self.verbose = verbose
         self.callbacks = callbacks
 
-    def _make_method(self, spec):
+    def _make_method(self, spec, seed):
         if self.m > 1.2:
             warnings.warn(
                 f"m={self.m} is above 1.2: the paper reports that OPA collapses to "

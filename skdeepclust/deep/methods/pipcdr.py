@@ -344,12 +344,12 @@ class PIPCDRClusterer(BaseDeepClusterer):
         self.verbose = verbose
         self.callbacks = callbacks
 
-    def _make_method(self, spec):
+    def _make_method(self, spec, seed):
         return PIPCDRMethod(
             self.n_clusters, self.max_epochs, self.warmup_epochs, self.sigma,
             self.cdr_temperature, self.weight, self.momentum, self.recluster_every,
             self.queue_size, self.projection_dim, self.hidden_dim,
-            self.predictor_lr_factor, self._seed,
+            self.predictor_lr_factor, seed,
         )
 
     def _finalize(self, net, outputs):
