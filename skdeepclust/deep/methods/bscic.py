@@ -50,7 +50,7 @@ class BSCICMethod(BYOLMethod):
 
     frozen_prefixes = ("target.", "critic.")
 
-    def __init__(self, n_clusters, epochs, weights, off_diagonal_weight, momentum,
+    def __init__(self, n_clusters, *, epochs, weights, off_diagonal_weight, momentum,
                  gradient_penalty, critic_lr, critic_betas=(0.9, 0.999), n_critic=1,
                  balance_weight=0.0):
         super().__init__(n_clusters, [("bscic", epochs)], momentum)
@@ -344,9 +344,16 @@ class BSCICClusterer(BaseDeepClusterer):
         return tuple(float(b) for b in betas)
 
     def _make_method(self, spec, seed):
-        return BSCICMethod(self.n_clusters, self.max_epochs, self._resolved_weights(spec),
-                           self.off_diagonal_weight, self.momentum,
-                           self.gradient_penalty, self.critic_lr,
-                           self._resolved_critic_betas(), self.n_critic,
-                           self.balance_weight)
+        return BSCICMethod(
+            self.n_clusters,
+            epochs=self.max_epochs,
+            weights=self._resolved_weights(spec),
+            off_diagonal_weight=self.off_diagonal_weight,
+            momentum=self.momentum,
+            gradient_penalty=self.gradient_penalty,
+            critic_lr=self.critic_lr,
+            critic_betas=self._resolved_critic_betas(),
+            n_critic=self.n_critic,
+            balance_weight=self.balance_weight,
+        )
 

@@ -39,7 +39,7 @@ class CCMethod(ClusteringMethod):
     batch size ``c3_batch_size`` when they are given.
     """
 
-    def __init__(self, n_clusters, cc_epochs, instance_temperature=0.5,
+    def __init__(self, n_clusters, *, cc_epochs, instance_temperature=0.5,
                  cluster_temperature=1.0, c3_epochs=0, zeta=0.6, gamma=0.1, c3_lr=None,
                  c3_batch_size=None):
         super().__init__(n_clusters, [("cc", cc_epochs), ("c3", c3_epochs)])

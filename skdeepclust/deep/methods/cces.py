@@ -77,7 +77,7 @@ class CCESMethod(ClusteringMethod):
     box_threshold : float
     """
 
-    def __init__(self, n_clusters, epochs, instance_temperature, cluster_temperature,
+    def __init__(self, n_clusters, *, epochs, instance_temperature, cluster_temperature,
                  support_size, nearest_neighbors, contrastive_crop, loc_interval,
                  crop_warmup, box_threshold, nn_warmup=0):
         super().__init__(n_clusters, [("cces", epochs)])
@@ -329,7 +329,8 @@ class CCESClusterer(BaseDeepClusterer):
 
     def _make_method(self, spec, seed):
         return CCESMethod(
-            self.n_clusters, self.max_epochs,
+            self.n_clusters,
+            epochs=self.max_epochs,
             instance_temperature=self.instance_temperature,
             cluster_temperature=self.cluster_temperature,
             support_size=self.support_size,

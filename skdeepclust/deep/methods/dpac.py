@@ -42,9 +42,9 @@ class DPACMethod(ClusteringMethod):
     predictions).
     """
 
-    def __init__(self, n_clusters, pretrain_epochs, cluster_epochs, self_labeling_epochs,
-                 m, temperature, objective, confidence_threshold, projection_dim=128,
-                 pretrain_views="weak_strong"):
+    def __init__(self, n_clusters, *, pretrain_epochs, cluster_epochs,
+                 self_labeling_epochs, m, temperature, objective, confidence_threshold,
+                 projection_dim=128, pretrain_views="weak_strong"):
         super().__init__(n_clusters, [("pretrain", pretrain_epochs),
                                       ("cluster", cluster_epochs),
                                       ("self_labeling", self_labeling_epochs)])

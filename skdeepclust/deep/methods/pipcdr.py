@@ -84,9 +84,9 @@ def set_centroids(module, centers):
 class PIPCDRMethod(BYOLMethod):
     """PIPCDR's recipe (second M-step per batch, first M-step by callback)."""
 
-    def __init__(self, n_clusters, epochs, warmup_epochs, sigma, cdr_temperature, weight,
-                 momentum, recluster_every, queue_size, projection_dim, hidden_dim,
-                 predictor_lr_factor, seed):
+    def __init__(self, n_clusters, *, epochs, warmup_epochs, sigma, cdr_temperature,
+                 weight, momentum, recluster_every, queue_size, projection_dim,
+                 hidden_dim, predictor_lr_factor, seed):
         warmup = min(warmup_epochs, epochs)
         super().__init__(n_clusters, [("pip", warmup), ("pipcdr", epochs - warmup)],
                          momentum)
@@ -346,10 +346,19 @@ class PIPCDRClusterer(BaseDeepClusterer):
 
     def _make_method(self, spec, seed):
         return PIPCDRMethod(
-            self.n_clusters, self.max_epochs, self.warmup_epochs, self.sigma,
-            self.cdr_temperature, self.weight, self.momentum, self.recluster_every,
-            self.queue_size, self.projection_dim, self.hidden_dim,
-            self.predictor_lr_factor, seed,
+            self.n_clusters,
+            epochs=self.max_epochs,
+            warmup_epochs=self.warmup_epochs,
+            sigma=self.sigma,
+            cdr_temperature=self.cdr_temperature,
+            weight=self.weight,
+            momentum=self.momentum,
+            recluster_every=self.recluster_every,
+            queue_size=self.queue_size,
+            projection_dim=self.projection_dim,
+            hidden_dim=self.hidden_dim,
+            predictor_lr_factor=self.predictor_lr_factor,
+            seed=seed,
         )
 
     def _finalize(self, net, outputs):

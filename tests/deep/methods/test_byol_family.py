@@ -19,6 +19,10 @@ from skdeepclust.metrics import cluster_accuracy
 from .._helpers import Record
 
 
+_BSCIC_SETTINGS = dict(epochs=1, weights=(2.0, 1.0, 1.0), off_diagonal_weight=1.0,
+                       momentum=0.99, gradient_penalty=10.0, critic_lr=3e-4)
+
+
 @pytest.fixture(scope="module")
 def blobs():
     X, y = make_blobs(n_samples=240, centers=4, n_features=8, cluster_std=1.5,
@@ -243,7 +247,7 @@ def test_bscic_rejects_bad_critic_parameters(blobs, params, match):
 def test_bscic_critic_update_runs_in_float32_inside_autocast():
     # the whole critic step (forward, penalty, second-order backward, Adam)
     # gives the same critic inside a bfloat16 autocast context as outside
-    method = BSCICMethod(3, 1, (2.0, 1.0, 1.0), 1.0, 0.99, 10.0, 3e-4, n_critic=2)
+    method = BSCICMethod(3, **_BSCIC_SETTINGS, n_critic=2)
     z = torch.softmax(torch.randn(16, 3, generator=torch.Generator().manual_seed(0)), 1)
 
     def stepped_critic(autocast):
@@ -286,8 +290,7 @@ def test_bscic_balance_term_is_the_weighted_entropy_penalty():
                           fit_state_={}, autocast=contextlib.nullcontext)
     steps = {}
     for weight in (0.0, 0.5):
-        method = BSCICMethod(3, 1, (2.0, 1.0, 1.0), 1.0, 0.99, 10.0, 3e-4,
-                             balance_weight=weight)
+        method = BSCICMethod(3, **_BSCIC_SETTINGS, balance_weight=weight)
         steps[weight] = method.step_bscic(net, x, torch.arange(6))
     assert "balance" not in steps[0.0]
     z = torch.softmax(network.online(x)[1], dim=1).detach().numpy()
