@@ -1,7 +1,8 @@
 """Deep clustering methods: thin assemblies of backbones, heads, views and losses."""
 
 from .bscic import BSCICClusterer
-from .cc import C3Clusterer, CCClusterer
+from .c3 import C3Clusterer
+from .cc import CCClusterer
 from .cces import CCESClusterer
 from .dpac import DPACClusterer
 from .pipcdr import PIPCDRClusterer
