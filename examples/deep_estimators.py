@@ -56,8 +56,14 @@ def main():
     for name in args.only.split(","):
         model = CPU[name]()
         if args.quick:
-            model.set_params(**{k: min(v, 3) for k, v in model.get_params().items()
-                                if k.endswith("epochs") or k in ("nn_warmup",)})
+            # 3 epochs per stage; max_epochs is the total, stages included
+            params = model.get_params()
+            quick = {k: min(v, 3) for k, v in params.items()
+                     if k.endswith("epochs") and k != "max_epochs" or k == "nn_warmup"}
+            stages = sum(v for k, v in quick.items() if k in ("pretrain_epochs",
+                                                              "self_labeling_epochs"))
+            quick["max_epochs"] = min(params["max_epochs"], stages + 3)
+            model.set_params(**quick)
         start = time.perf_counter()
         labels = model.fit_predict(images)
         seconds = time.perf_counter() - start
