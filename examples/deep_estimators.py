@@ -33,7 +33,8 @@ CPU = {
     #              batch_size=128, lr=3e-4, finetune_lr=1e-5)
     "c3": lambda: C3Clusterer(n_clusters=10, pretrain_epochs=100, max_epochs=150,
                               batch_size=64, random_state=0),
-    # Paper (GPU): CCESClusterer(backbone="resnet18", max_epochs=1200, lr=1e-4,
+    # Paper (GPU): CCESClusterer(backbone="resnet18", nearest_neighbors=True,
+    #              max_epochs=1200, lr=1e-4,
     #              nn_warmup=0) on 224-pixel images
     "cces": lambda: CCESClusterer(n_clusters=10, max_epochs=300, batch_size=64,
                                   random_state=0),

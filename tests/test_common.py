@@ -26,7 +26,8 @@ DEEP = [
     DPACClusterer(n_clusters=3, pretrain_epochs=2, max_epochs=5, batch_size=16),
     CCClusterer(n_clusters=3, max_epochs=5, batch_size=16),
     C3Clusterer(n_clusters=3, pretrain_epochs=4, max_epochs=5, batch_size=16),
-    CCESClusterer(n_clusters=3, max_epochs=5, nn_warmup=2, batch_size=16),
+    CCESClusterer(n_clusters=3, max_epochs=5, nn_warmup=2, batch_size=16,
+                  nearest_neighbors=True),
     PIPCDRClusterer(n_clusters=3, max_epochs=4, warmup_epochs=1, batch_size=16),
     BSCICClusterer(n_clusters=3, max_epochs=5, batch_size=16),
 ]

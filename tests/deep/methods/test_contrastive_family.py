@@ -188,6 +188,7 @@ def test_cces_support_set_is_capped_and_boxes_refresh():
     boxes = Record(lambda net: (net.fit_state_["boxes"].clone()
                                 if "boxes" in net.fit_state_ else None))
     CCESClusterer(n_clusters=10, max_epochs=4, batch_size=64, nn_warmup=1,
+                  nearest_neighbors=True,
                   loc_interval=2, crop_warmup=2, random_state=0,
                   callbacks=[support, boxes]).fit(images)
     assert support.seen[-1] == (200, 128)
