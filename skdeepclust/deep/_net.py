@@ -210,8 +210,8 @@ class DeepClusteringNet(NeuralNet):
                 for start in range(0, len(data), batch_size):
                     batch = torch.as_tensor(data[start:start + batch_size])
                     n_rows = len(batch)
-                    n_padded = -(-n_rows // _ROW_MULTIPLE) * _ROW_MULTIPLE
-                    if pad and n_padded > n_rows:
+                    n_padded = -(-n_rows // _ROW_MULTIPLE) * _ROW_MULTIPLE if pad else n_rows
+                    if n_padded > n_rows:
                         filler = batch[:1].expand(n_padded - n_rows, *batch.shape[1:])
                         batch = torch.cat([batch, filler])
                     x = to_float(batch.to(self.device))

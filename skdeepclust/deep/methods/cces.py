@@ -123,15 +123,14 @@ class CCESMethod(ClusteringMethod):
         nn_z_a, nn_z_b, nn_c_a, nn_c_b = z_a, z_b, c_a, c_b
         if self.nearest_neighbors:
             neighbours = self._neighbours(net, features, indices)
-            if neighbours is not None:
+            # the ablations give neighbours to one of the two losses only
+            if neighbours is not None and self.nearest_neighbors != "cluster":
                 with net.autocast():
-                    nn_projections = module.instance_head(neighbours)
+                    nn_z_a, nn_z_b = module.instance_head(neighbours).chunk(2)
+            if neighbours is not None and self.nearest_neighbors != "instance":
+                with net.autocast():
                     nn_logits = module.cluster_head(neighbours)
-                # the ablations give neighbours to one of the two losses only
-                if self.nearest_neighbors != "cluster":
-                    nn_z_a, nn_z_b = nn_projections.chunk(2)
-                if self.nearest_neighbors != "instance":
-                    nn_c_a, nn_c_b = F.softmax(nn_logits.float(), dim=1).chunk(2)
+                nn_c_a, nn_c_b = F.softmax(nn_logits.float(), dim=1).chunk(2)
         # anchor: the nearest neighbour's projection; positive: the other view
         instance = 0.5 * (
             contrastive_terms(nn_z_a, z_a, z_b, self.instance_temperature,
