@@ -2,7 +2,7 @@
 
 from ._base import BaseDeepClusterer
 from ._net import DeepClusteringNet, TrainingDiverged
-from .callbacks import ClusteringScore, EMAUpdate
+from .callbacks import ClusteringScore
 from .methods import (
     BSCICClusterer,
     C3Clusterer,
@@ -17,7 +17,6 @@ __all__ = [
     "DeepClusteringNet",
     "TrainingDiverged",
     "ClusteringScore",
-    "EMAUpdate",
     "DPACClusterer",
     "CCClusterer",
     "C3Clusterer",

@@ -2,10 +2,10 @@
 
 ``EpochLog`` (always on) writes per-epoch loss terms, the stage and the
 throughput into the history; ``StageLearningRate`` (always on) switches the
-learning rate between training stages; ``EMAUpdate`` keeps a momentum target network
-(BYOL-style methods); ``ClusteringScore`` scores the clustering of a labelled
+learning rate between training stages; ``ClusteringScore`` scores the clustering of a labelled
 set after every epoch, for monitoring and for the accuracy-per-epoch plots of
-the benchmarks.
+the benchmarks. ``ema_update`` is the momentum-target update the BYOL-style
+methods run in their ``after_step``.
 """
 
 import time
@@ -65,37 +65,6 @@ class StageLearningRate(Callback):
         lr = rates.get(net.method.stage(net.epoch), net.lr)
         for group in net.optimizer_.param_groups:
             group["lr"] = lr * group.get("lr_factor", 1.0)
-
-
-class EMAUpdate(Callback):
-    """Exponential moving average of online parameters into a target network.
-
-    After each optimiser step, ``target <- momentum * target + (1 - momentum)
-    * online`` for the parameters, and buffers (BatchNorm statistics) are
-    copied (BYOL, Grill et al. 2020). PIPCDR and BSC-IC apply the same
-    :func:`ema_update` in their ``after_step``; this callback is for other
-    skorch nets.
-
-    Parameters
-    ----------
-    online : str
-        Attribute of ``net.module_`` holding the online module.
-    target : str
-        Attribute of ``net.module_`` holding the target module, of the same
-        architecture.
-    momentum : float, default=0.996
-    """
-
-    def __init__(self, online, target, momentum=0.996):
-        self.online = online
-        self.target = target
-        self.momentum = momentum
-
-    def on_batch_end(self, net, training=False, **kwargs):
-        if not training:
-            return
-        ema_update(getattr(net.module_, self.online), getattr(net.module_, self.target),
-                   self.momentum)
 
 
 @torch.no_grad()
