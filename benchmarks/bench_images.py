@@ -113,25 +113,34 @@ def run_pixels(dataset, images, y, seeds):
                           **clustering_report(y, labels), "embedding_acc": None})
 
 
-def run_deep(dataset, images, y, method, seed, overrides, tag, curves):
-    model = ESTIMATORS[method](n_clusters=10, random_state=seed)
-    model.set_params(**overrides)
+def fit_and_score(model, images, y, seed, curves):
+    """Fit ``model``; its scores, k-means on its embedding and the fit time.
+
+    With ``curves`` the ACC after every epoch is recorded too.
+    """
     if curves:
         model.set_params(callbacks=[ClusteringScore(images, y, name="acc")])
     start = time.perf_counter()
     model.fit(images)
     seconds = time.perf_counter() - start
-    embedding = model.transform(images)
-    km = KMeans(10, n_init=10, random_state=seed).fit_predict(embedding)
-    record = {"dataset": dataset, "method": method, "tag": tag, "seed": seed,
-              "params": {k: (v.name if k == "augment" and hasattr(v, "name") else repr(v))
-                         for k, v in overrides.items()},
-              "epochs": len(model.history_), "seconds": seconds,
+    km = KMeans(10, n_init=10, random_state=seed).fit_predict(model.transform(images))
+    scores = {"epochs": len(model.history_), "seconds": seconds,
               **clustering_report(y, model.labels_),
               "embedding_acc": clustering_report(y, km)["acc"],
               "n_clusters_found": int(model.n_clusters_)}
     if curves:
-        record["acc_per_epoch"] = [h["acc"] for h in model.history_]
+        scores["acc_per_epoch"] = [h["acc"] for h in model.history_]
+    return scores
+
+
+def run_deep(dataset, images, y, method, seed, overrides, tag, curves):
+    model = ESTIMATORS[method](n_clusters=10, random_state=seed)
+    model.set_params(**overrides)
+    record = {"dataset": dataset, "method": method, "tag": tag, "seed": seed,
+              "params": {k: (v.name if k == "augment" and hasattr(v, "name") else repr(v))
+                         for k, v in overrides.items()},
+              **fit_and_score(model, images, y, seed, curves)}
+    seconds = record["seconds"]
     write_record(record)
     flag = "  OVER THE TIME LIMIT" if seconds > TIME_LIMIT_SECONDS else ""
     print(f"{dataset} {method}{'/' + tag if tag else ''} seed {seed}: ACC {record['acc']:.3f}"

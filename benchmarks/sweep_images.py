@@ -58,14 +58,11 @@ def job_name(job):
 
 def run_job(job, out):
     import torch
-    from sklearn.cluster import KMeans
 
     sys.path.insert(0, str(HERE))
-    from bench_images import ESTIMATORS, load_dataset
+    from bench_images import ESTIMATORS, fit_and_score, load_dataset
 
     from skdeepclust.deep.backbones import SmallConvNet
-    from skdeepclust.deep.callbacks import ClusteringScore
-    from skdeepclust.metrics import clustering_report
 
     torch.set_num_threads(1)
     name = job_name(job)
@@ -84,17 +81,11 @@ def run_job(job, out):
                 params, momentum=0.9, weight_decay=weight_decay)
         seed = job.get("seed", 0)
         model = ESTIMATORS[job["method"]](n_clusters=10, random_state=seed, **params)
-        model.set_params(callbacks=[ClusteringScore(images, y, name="acc")])
-        start = time.perf_counter()
-        model.fit(images)
-        seconds = time.perf_counter() - start
-        kmeans = KMeans(10, n_init=10, random_state=seed).fit_predict(model.transform(images))
+        scores = fit_and_score(model, images, y, seed, curves=True)
+        scores["acc_curve"] = scores.pop("acc_per_epoch")
         record = {"job": name, **{k: v for k, v in job.items() if k != "set"},
                   "set": {k: repr(v) for k, v in job.get("set", {}).items()},
-                  "seconds": seconds, **clustering_report(y, model.labels_),
-                  "embedding_acc": clustering_report(y, kmeans)["acc"],
-                  "n_clusters_found": int(model.n_clusters_),
-                  "acc_curve": [h.get("acc") for h in model.history_]}
+                  **scores}
     except Exception:  # a failed job is a result too (e.g. a GPU-only bug)
         record = {"job": name, "error": traceback.format_exc().strip().splitlines()[-1]}
     with open(Path(out) / "results.jsonl", "a") as f:
