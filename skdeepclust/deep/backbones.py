@@ -11,8 +11,8 @@ a 9x9 patch of a 28x28 digit learned almost nothing, and the stride-2 version
 was also three times faster per epoch. "convnet" has one convolution per
 stage (32-64-128-256 channels); "convnet2" two per stage at half the width
 (16-32-64-128), deeper and, on a CPU, faster per image (1.28x,
-``benchmarks/bench_backbones.py``)
-(``benchmarks/results/images_findings.md`` has the measurements).
+``benchmarks/bench_backbones.py``); ``benchmarks/results/images_findings.md``
+has the clustering measurements.
 """
 
 import torch
