@@ -1,6 +1,7 @@
 """BaseDeepClusterer: the scikit-learn face of every deep clustering method."""
 
 import copy
+import dataclasses
 from numbers import Integral, Real
 
 import numpy as np
@@ -149,8 +150,9 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
 
     A plain scikit-learn estimator that builds and trains a skorch net
     (``self.net_``) inside ``fit``. Subclasses set their parameters in
-    ``__init__`` and implement ``_make_method(spec, seed)``, which returns the
-    :class:`~skdeepclust.deep.methods._base.ClusteringMethod` to train.
+    ``__init__`` and name the
+    :class:`~skdeepclust.deep.methods._base.ClusteringMethod` they train in
+    ``_method_class``; ``_make_method`` builds it from the parameters.
 
     Data flow: validate -> read as tabular rows or images -> one tensor on the
     device -> per step: index a batch, make the views on the device in one
@@ -184,22 +186,31 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
 
     # -- hooks for subclasses ------------------------------------------------------
 
+    #: The :class:`~skdeepclust.deep.methods._base.ClusteringMethod` subclass
+    #: that the estimator trains.
+    _method_class = None
+
     def _make_method(self, spec, seed):
-        raise NotImplementedError
+        """The method to train, its settings read from the estimator's parameters.
 
-    def _remaining_epochs(self, **stages):
-        """``max_epochs`` minus the named stages' epochs, which must fit in it.
-
-        ``max_epochs`` is the whole fit for every deep estimator; stage
-        lengths such as ``pretrain_epochs`` are parts of it.
+        Each field of ``_method_class.Settings`` takes the value of the
+        parameter of the same name, unless :meth:`_derived_settings` gives it.
         """
-        used = sum(stages.values())
-        if used > self.max_epochs:
-            parts = " + ".join(f"{name}={epochs}" for name, epochs in stages.items())
-            raise ValueError(
-                f"{parts} is more than max_epochs={self.max_epochs}: max_epochs is the "
-                "total number of epochs fit trains, the stages are parts of it.")
-        return self.max_epochs - used
+        derived = self._derived_settings(spec)
+        settings_class = self._method_class.Settings
+        values = {field.name: derived[field.name] if field.name in derived
+                  else getattr(self, field.name)
+                  for field in dataclasses.fields(settings_class)}
+        return self._method_class(self.n_clusters, settings_class(**values), seed=seed)
+
+    def _derived_settings(self, spec):
+        """Settings that depend on the input or need checks beyond the constraints.
+
+        Called at the start of ``fit`` with the input's layout; returns a dict
+        of settings fields that override the parameters of the same name (or
+        that no parameter has).
+        """
+        return {}
 
     def _finalize(self, net, outputs):
         """Adjust the training-set inference outputs after training (optional)."""

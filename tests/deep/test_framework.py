@@ -264,12 +264,14 @@ def test_step_terms_reach_the_history_and_reserved_names_are_refused(blobs, monk
         DPACClusterer(n_clusters=3, **TINY).fit(X)
 
 
-@pytest.mark.parametrize("estimator, params", [
-    (DPACClusterer, {"pretrain_epochs": 3, "max_epochs": 2}),
-    (DPACClusterer, {"pretrain_epochs": 1, "self_labeling_epochs": 2, "max_epochs": 2}),
-    ("C3Clusterer", {"pretrain_epochs": 3, "max_epochs": 2}),
+@pytest.mark.parametrize("estimator, params, first_stage", [
+    (DPACClusterer, {"pretrain_epochs": 3, "max_epochs": 2}, "pretrain_epochs"),
+    (DPACClusterer, {"pretrain_epochs": 1, "self_labeling_epochs": 2, "max_epochs": 2},
+     "pretrain_epochs"),
+    ("C3Clusterer", {"pretrain_epochs": 3, "max_epochs": 2}, "pretrain_epochs"),
+    ("PIPCDRClusterer", {"warmup_epochs": 3, "max_epochs": 2}, "warmup_epochs"),
 ])
-def test_stage_epochs_are_parts_of_max_epochs(blobs, estimator, params):
+def test_stage_epochs_are_parts_of_max_epochs(blobs, estimator, params, first_stage):
     import skdeepclust
 
     X, _ = blobs
@@ -281,5 +283,36 @@ def test_stage_epochs_are_parts_of_max_epochs(blobs, estimator, params):
     model = estimator(n_clusters=3, batch_size=32, random_state=0, **fits).fit(X)
     assert len(model.history_) == 5
     stages = [h["stage"] for h in model.history_]
-    assert stages[:params["pretrain_epochs"]] == [stages[0]] * params["pretrain_epochs"]
-    assert stages.count(stages[0]) == params["pretrain_epochs"]
+    assert stages[:params[first_stage]] == [stages[0]] * params[first_stage]
+    assert stages.count(stages[0]) == params[first_stage]
+
+
+@pytest.mark.parametrize("name", ["DPACClusterer", "CCClusterer", "C3Clusterer",
+                                  "CCESClusterer", "PIPCDRClusterer", "BSCICClusterer"])
+def test_method_settings_are_the_parameters_of_the_same_names(name):
+    import dataclasses
+
+    import skdeepclust
+
+    estimator_class = getattr(skdeepclust, name)
+    spec = infer_spec(np.zeros((4, 8, 8), dtype=np.float32))
+    defaults = estimator_class(n_clusters=3)._make_method(spec, seed=7)
+    assert defaults.seed == 7 and defaults.n_clusters == 3
+    fields = dataclasses.fields(defaults.settings)
+    derived = estimator_class()._derived_settings(spec)
+    params = estimator_class().get_params()
+    for field in fields:
+        expected = derived[field.name] if field.name in derived else params[field.name]
+        assert getattr(defaults.settings, field.name) == expected, field.name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        defaults.settings.max_epochs = 1
+    # a changed parameter reaches the setting of the same name
+    # (ints doubled, floats moved toward 1: valid for every such parameter)
+    changed = {f.name: 2 * params[f.name] if isinstance(params[f.name], int)
+               else (params[f.name] + 1.0) / 2 for f in fields
+               if f.name not in derived and f.name != "max_epochs"
+               and type(params[f.name]) in (int, float) and params[f.name] > 0}
+    assert changed
+    estimator = estimator_class(n_clusters=3, max_epochs=10_000, **changed)
+    settings = estimator._make_method(spec, seed=0).settings
+    assert {name: getattr(settings, name) for name in changed} == changed

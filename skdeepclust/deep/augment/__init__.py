@@ -24,7 +24,11 @@ colour, sharpness, posterize, solarize, autocontrast and identity, each with a
 random magnitude, then a random cutout (FixMatch's recipe). DPAC's second view.
 """
 
-from .contrastive_crop import boxes_from_feature_maps, contrastive_crop_theta
+from .contrastive_crop import (
+    ContrastiveCropBoxes,
+    boxes_from_feature_maps,
+    contrastive_crop_theta,
+)
 from .geometry import affine_theta, compose_theta, resized_crop_theta, warp
 from .photometric import (
     color_jitter,
@@ -49,7 +53,7 @@ from .randaugment import _choose_ops  # noqa: F401  (tests)
 from .views import ImageViews, TabularViews, Views, default_view_makers
 
 __all__ = [
-    "AFFINE", "RAND_AUGMENT_OPS", "SIMCLR", "STROKES", "VIEW_POLICIES", "ImageViews",
+    "AFFINE", "ContrastiveCropBoxes", "RAND_AUGMENT_OPS", "SIMCLR", "STROKES", "VIEW_POLICIES", "ImageViews",
     "TabularViews", "ViewPolicy", "Views", "affine_theta", "auto_policy",
     "boxes_from_feature_maps", "color_jitter", "compose_theta", "contrastive_crop_theta",
     "cutout", "default_view_makers", "gaussian_blur", "gaussian_noise", "grayscale",

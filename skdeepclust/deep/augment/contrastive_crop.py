@@ -7,6 +7,7 @@ centres drawn from Beta(alpha, alpha) inside them.
 import math
 
 import torch
+from skorch.callbacks import Callback
 
 from ._sampling import _bernoulli, _beta, _uniform
 
@@ -89,3 +90,43 @@ def boxes_from_feature_maps(feature_maps, threshold=0.1):
     empty = ~rows.any(dim=1)
     boxes[empty] = torch.tensor([0.0, 0.0, 1.0, 1.0], device=hot.device)
     return boxes
+
+
+class ContrastiveCropBoxes(Callback):
+    """Recompute each training image's ContrastiveCrop box every few epochs.
+
+    Boxes start as the whole image. From epoch ``warmup`` on, every
+    ``interval`` epochs, the un-augmented training images go through the
+    backbone and each box becomes the bounding box of the last feature map's
+    hot region (:func:`~skdeepclust.deep.augment.boxes_from_feature_maps`).
+    The boxes live in ``net.fit_state_["boxes"]`` (on the device).
+
+    Parameters
+    ----------
+    interval : int
+    warmup : int
+    threshold : float
+    batch_size : int, default=512
+    """
+
+    def __init__(self, interval, warmup, threshold, batch_size=512):
+        self.interval = interval
+        self.warmup = warmup
+        self.threshold = threshold
+        self.batch_size = batch_size
+
+    def on_train_begin(self, net, **kwargs):
+        # no boxes until the first localisation: the views are plain random
+        # resized crops until then, as in ContrastiveCrop's reference code
+        net.fit_state_.pop("boxes", None)
+
+    def on_epoch_begin(self, net, **kwargs):
+        epoch = net.epoch
+        encoder = net.module_.encoder
+        if (epoch < self.warmup or (epoch - self.warmup) % self.interval
+                or not encoder.has_feature_map):
+            return
+        net.fit_state_["boxes"] = net.eval_pass(
+            net.train_data_,
+            lambda x: boxes_from_feature_maps(encoder.feature_map(x), self.threshold),
+            self.batch_size)

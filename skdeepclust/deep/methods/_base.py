@@ -4,6 +4,26 @@ import torch
 import torch.nn.functional as F
 
 
+def remaining_epochs(max_epochs, **stages):
+    """``max_epochs`` minus the named stages' epochs, which must fit in it.
+
+    ``max_epochs`` is the whole fit for every deep estimator; stage lengths
+    such as ``pretrain_epochs`` are parts of it.
+
+    Raises
+    ------
+    ValueError
+        If the named stages add up to more than ``max_epochs``.
+    """
+    used = sum(stages.values())
+    if used > max_epochs:
+        parts = " + ".join(f"{name}={epochs}" for name, epochs in stages.items())
+        raise ValueError(
+            f"{parts} is more than max_epochs={max_epochs}: max_epochs is the "
+            "total number of epochs fit trains, the stages are parts of it.")
+    return max_epochs - used
+
+
 class ClusteringMethod:
     """A training recipe: network, a step per stage, inference rule.
 
@@ -14,16 +34,28 @@ class ClusteringMethod:
     Parameters
     ----------
     n_clusters : int
-    stages : list of (str, int)
-        Names and lengths (epochs) of the training stages, in order.
+    settings : Settings
+        The method's hyperparameters, an instance of the class attribute
+        ``Settings``: a frozen keyword-only dataclass whose fields carry the
+        names of the estimator parameters they come from (documented in the
+        estimator's docstring, validated by its constraints).
+    seed : int, default=0
+        Seeds the method's own randomness (e.g. PIPCDR's k-means restarts);
+        the estimator derives it from ``random_state``.
     """
+
+    #: The dataclass of the method's hyperparameters (see ``settings``).
+    Settings = None
 
     #: Parameter-name prefixes left out of the main optimiser.
     frozen_prefixes = ()
 
-    def __init__(self, n_clusters, stages):
+    def __init__(self, n_clusters, settings, *, seed=0):
         self.n_clusters = n_clusters
-        self.stages = [(name, int(epochs)) for name, epochs in stages if epochs > 0]
+        self.settings = settings
+        self.seed = seed
+        self.stages = [(name, int(epochs)) for name, epochs in self.stage_epochs()
+                       if epochs > 0]
 
     @property
     def total_epochs(self):
@@ -39,6 +71,14 @@ class ClusteringMethod:
         return self.stages[-1][0] if self.stages else "done"
 
     # -- hooks --------------------------------------------------------------
+
+    def stage_epochs(self):
+        """Names and lengths (epochs) of the training stages, in order.
+
+        Stages of zero epochs are skipped; use :func:`remaining_epochs` for a
+        stage that takes the rest of ``max_epochs``.
+        """
+        return [("train", self.settings.max_epochs)]
 
     def build_network(self, encoder, feature_dim):
         """The network (``net.module_``) on top of ``encoder`` (B, ...) -> (B, F)."""

@@ -1,5 +1,6 @@
 """BSC-IC: BYOL-based self-supervised clustering with instance- and cluster-level discrimination."""
 
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import torch
@@ -38,6 +39,25 @@ class _BSCICNetwork(nn.Module):
         self.critic = make_critic(n_clusters)
 
 
+@dataclass(frozen=True, kw_only=True)
+class BSCICSettings:
+    """BSC-IC's hyperparameters, named as :class:`BSCICClusterer`'s parameters.
+
+    ``loss_weights`` and ``critic_betas`` are resolved and checked: three
+    floats (a_mi, a_si, a_clu) and two floats.
+    """
+
+    max_epochs: int
+    loss_weights: tuple
+    off_diagonal_weight: float
+    momentum: float
+    gradient_penalty: float
+    critic_lr: float | None
+    critic_betas: tuple
+    n_critic: int
+    balance_weight: float
+
+
 class BSCICMethod(BYOLMethod):
     """BSC-IC's recipe (Algorithm 1), with a WGAN-GP critic on the assignments.
 
@@ -48,27 +68,20 @@ class BSCICMethod(BYOLMethod):
     those assignments against fresh one-hot prior samples.
     """
 
+    Settings = BSCICSettings
     frozen_prefixes = ("target.", "critic.")
 
-    def __init__(self, n_clusters, *, epochs, weights, off_diagonal_weight, momentum,
-                 gradient_penalty, critic_lr, critic_betas=(0.9, 0.999), n_critic=1,
-                 balance_weight=0.0):
-        super().__init__(n_clusters, [("bscic", epochs)], momentum)
-        self.balance_weight = balance_weight
-        self.weights = weights
-        self.off_diagonal_weight = off_diagonal_weight
-        self.gradient_penalty = gradient_penalty
-        self.critic_lr = critic_lr
-        self.critic_betas = tuple(critic_betas)
-        self.n_critic = int(n_critic)
+    def stage_epochs(self):
+        return [("bscic", self.settings.max_epochs)]
 
     def build_network(self, encoder, feature_dim):
         return _BSCICNetwork(encoder, feature_dim, self.n_clusters)
 
     def extra_optimizers(self, net):
-        lr = self.critic_lr if self.critic_lr is not None else net.lr
+        settings = self.settings
+        lr = settings.critic_lr if settings.critic_lr is not None else net.lr
         return {"critic_optimizer": torch.optim.Adam(
-            net.module_.critic.parameters(), lr=lr, betas=self.critic_betas)}
+            net.module_.critic.parameters(), lr=lr, betas=settings.critic_betas)}
 
     def step_bscic(self, net, x, indices):
         """Eq. 8: ``L_adv_G + a_mi L_mi + a_si L_si + a_clu L_clu``."""
@@ -91,18 +104,19 @@ class BSCICMethod(BYOLMethod):
         net.fit_state_["critic_assignments"] = z.detach()
         z_a, z_b = z.chunk(2)
         t_a, t_b = t.chunk(2)
-        a_mi, a_si, a_clu = self.weights
+        settings = self.settings
+        a_mi, a_si, a_clu = settings.loss_weights
         mutual = assignment_kl(z_a, t_b) + assignment_kl(z_b, t_a)  # Eq. 1-2
         self_improvement = assignment_kl(z_a, z_b)  # Eq. 3
-        correlation = cluster_correlation_loss(z_a, z_b, self.off_diagonal_weight)
+        correlation = cluster_correlation_loss(z_a, z_b, settings.off_diagonal_weight)
         loss = adversarial + a_mi * mutual + a_si * self_improvement + a_clu * correlation
         terms = {"adversarial": adversarial, "mutual": mutual,
                  "self_improvement": self_improvement,
                  "correlation": correlation}
-        if self.balance_weight:
+        if settings.balance_weight:
             # beyond the paper: log K - H(mean assignment), per view
             balance = entropy_penalty(z_a) + entropy_penalty(z_b)
-            loss = loss + self.balance_weight * balance
+            loss = loss + settings.balance_weight * balance
             terms["balance"] = balance
         return {"loss": loss, **terms}
 
@@ -130,12 +144,12 @@ class BSCICMethod(BYOLMethod):
         losses = []
         # the backward (second order, through the penalty) too: float32
         with torch.autocast(fake.device.type, enabled=False):
-            for _ in range(self.n_critic):
+            for _ in range(self.settings.n_critic):
                 prior = sample_one_hot_prior(fake.shape[0], self.n_clusters, generator,
                                              fake.device)
                 optimizer.zero_grad(set_to_none=True)
                 loss = critic_loss(critic, prior, fake, generator,
-                                   self.gradient_penalty)
+                                   self.settings.gradient_penalty)
                 loss.backward()
                 optimizer.step()
                 losses.append(loss.detach())
@@ -265,6 +279,7 @@ class BSCICClusterer(BaseDeepClusterer):
     (300,)
     """
 
+    _method_class = BSCICMethod
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
         "loss_weights": [StrOptions({"auto"}), tuple, list],
@@ -322,18 +337,16 @@ class BSCICClusterer(BaseDeepClusterer):
         self.verbose = verbose
         self.callbacks = callbacks
 
-    def _resolved_weights(self, spec):
+    def _derived_settings(self, spec):
         if isinstance(self.loss_weights, str):
             colour = spec.kind == "image" and spec.image_shape[0] == 3
-            return _COLOUR_WEIGHTS if colour else _GRAY_WEIGHTS
-        weights = tuple(float(w) for w in self.loss_weights)
-        if len(weights) != 3 or min(weights) < 0:
-            raise ValueError(
-                "loss_weights should be 'auto' or three non-negative numbers "
-                f"(a_mi, a_si, a_clu), got {self.loss_weights!r}.")
-        return weights
-
-    def _resolved_critic_betas(self):
+            weights = _COLOUR_WEIGHTS if colour else _GRAY_WEIGHTS
+        else:
+            weights = tuple(float(w) for w in self.loss_weights)
+            if len(weights) != 3 or min(weights) < 0:
+                raise ValueError(
+                    "loss_weights should be 'auto' or three non-negative numbers "
+                    f"(a_mi, a_si, a_clu), got {self.loss_weights!r}.")
         betas = tuple(self.critic_betas)
         if len(betas) != 2 or not all(
                 isinstance(b, Real) and not isinstance(b, bool) and 0 <= b < 1
@@ -341,19 +354,5 @@ class BSCICClusterer(BaseDeepClusterer):
             raise ValueError(
                 "critic_betas should be two numbers in [0, 1) (Adam's beta1, beta2), "
                 f"got {self.critic_betas!r}.")
-        return tuple(float(b) for b in betas)
-
-    def _make_method(self, spec, seed):
-        return BSCICMethod(
-            self.n_clusters,
-            epochs=self.max_epochs,
-            weights=self._resolved_weights(spec),
-            off_diagonal_weight=self.off_diagonal_weight,
-            momentum=self.momentum,
-            gradient_penalty=self.gradient_penalty,
-            critic_lr=self.critic_lr,
-            critic_betas=self._resolved_critic_betas(),
-            n_critic=self.n_critic,
-            balance_weight=self.balance_weight,
-        )
-
+        return {"loss_weights": weights,
+                "critic_betas": tuple(float(b) for b in betas)}

@@ -38,23 +38,13 @@ def momentum_copy(online):
 class BYOLMethod(ClusteringMethod):
     """Base of the BYOL-style recipes: EMA target, frozen from the optimiser.
 
-    The network must expose ``online`` and ``target`` sub-modules.
-
-    Parameters
-    ----------
-    n_clusters : int
-    stages : list of (str, int)
-    momentum : float
-        EMA coefficient of the target network.
+    The network must expose ``online`` and ``target`` sub-modules; the
+    settings must have ``momentum``, the EMA coefficient of the target.
     """
 
     frozen_prefixes = ("target.",)
 
-    def __init__(self, n_clusters, stages, momentum):
-        super().__init__(n_clusters, stages)
-        self.momentum = momentum
-
     def after_step(self, net):
         """The target follows the online network (EMA), once per step."""
-        ema_update(net.module_.online, net.module_.target, self.momentum)
+        ema_update(net.module_.online, net.module_.target, self.settings.momentum)
         return {}

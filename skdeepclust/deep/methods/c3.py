@@ -1,5 +1,6 @@
 """C3: cross-instance guided contrastive clustering, which starts from CC."""
 
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 from sklearn.exceptions import NotFittedError
@@ -8,7 +9,56 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, BaseDeepClusterer
-from .cc import _CC_PARAMETER_CONSTRAINTS, CCClusterer, CCMethod
+from ..losses import C3Loss
+from ._base import remaining_epochs
+from .cc import _CC_PARAMETER_CONSTRAINTS, CCClusterer, CCMethod, CCSettings
+
+
+@dataclass(frozen=True, kw_only=True)
+class C3Settings(CCSettings):
+    """C3's hyperparameters, named as :class:`C3Clusterer`'s parameters."""
+
+    pretrain_epochs: int
+    zeta: float
+    gamma: float
+    finetune_lr: float | None
+    finetune_batch_size: int | None
+
+
+class C3Method(CCMethod):
+    """CC for ``pretrain_epochs``, then C3's loss for the rest of ``max_epochs``.
+
+    The C3 stage trains the backbone and instance head at ``finetune_lr``
+    and ``finetune_batch_size`` when they are given.
+    """
+
+    Settings = C3Settings
+
+    def __init__(self, n_clusters, settings, *, seed=0):
+        super().__init__(n_clusters, settings, seed=seed)
+        self.c3_loss = C3Loss(settings.zeta, settings.gamma)
+
+    def stage_epochs(self):
+        settings = self.settings
+        return [("cc", settings.pretrain_epochs),
+                ("c3", remaining_epochs(settings.max_epochs,
+                                        pretrain_epochs=settings.pretrain_epochs))]
+
+    def stage_learning_rates(self):
+        lr = self.settings.finetune_lr
+        return {"c3": lr} if lr is not None else {}
+
+    def stage_batch_sizes(self):
+        size = self.settings.finetune_batch_size
+        return {"c3": size} if size is not None else {}
+
+    def step_c3(self, net, x, indices):
+        # C3 trains the backbone and the instance head only
+        module = net.module_
+        with net.autocast():
+            z_a, z_b = module.instance_head(module.encoder(self.two_views(net, x))).chunk(2)
+        loss, positives = self.c3_loss(z_a, z_b, return_positives=True)
+        return {"loss": loss, "c3": loss, "positives_per_sample": positives}
 
 
 def _describe_input(spec):
@@ -134,6 +184,7 @@ class C3Clusterer(BaseDeepClusterer):
     ['c3']
     """
 
+    _method_class = C3Method
     _parameter_constraints: dict = {
         **_CC_PARAMETER_CONSTRAINTS,
         "pretrain_epochs": [Interval(Integral, 0, None, closed="left")],
@@ -207,7 +258,7 @@ class C3Clusterer(BaseDeepClusterer):
             ) from None
         return init
 
-    def _make_method(self, spec, seed):
+    def _derived_settings(self, spec):
         if self.init is not None:
             # check before any network is built or trained
             init = self._init_model()
@@ -222,13 +273,7 @@ class C3Clusterer(BaseDeepClusterer):
                     f"init was fitted on {fitted_on}, but X gives {given}: the "
                     "input must be of the same kind and shape."
                 )
-        return CCMethod(self.n_clusters, cc_epochs=self.pretrain_epochs,
-                        instance_temperature=self.instance_temperature,
-                        cluster_temperature=self.cluster_temperature,
-                        c3_epochs=self._remaining_epochs(
-                            pretrain_epochs=self.pretrain_epochs),
-                        zeta=self.zeta, gamma=self.gamma,
-                        c3_lr=self.finetune_lr, c3_batch_size=self.finetune_batch_size)
+        return {}
 
     def _warm_start(self, net, spec):
         if self.init is None:

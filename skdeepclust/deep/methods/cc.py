@@ -1,5 +1,6 @@
-"""Contrastive Clustering (CC); its method also runs C3's second stage (c3.py)."""
+"""Contrastive Clustering (CC), also the first stage of C3 (c3.py)."""
 
+from dataclasses import dataclass
 from numbers import Real
 
 import torch.nn.functional as F
@@ -8,7 +9,7 @@ from torch import nn
 
 from .._base import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, BaseDeepClusterer
 from ..heads import mlp_head
-from ..losses import C3Loss, ClusterContrastiveLoss, NTXentLoss
+from ..losses import ClusterContrastiveLoss, NTXentLoss
 from ._base import ClusteringMethod
 
 
@@ -28,32 +29,30 @@ class CCNetwork(nn.Module):
                                      batch_norm=False)
 
 
+@dataclass(frozen=True, kw_only=True)
+class CCSettings:
+    """CC's hyperparameters, named as :class:`CCClusterer`'s parameters."""
+
+    max_epochs: int
+    instance_temperature: float
+    cluster_temperature: float
+
+
 class CCMethod(ClusteringMethod):
-    """CC's recipe: two views, instance-level and cluster-level contrast.
+    """CC's recipe: two views, instance-level and cluster-level contrast."""
 
-    With ``c3_epochs`` > 0 a second stage trains the backbone and instance
-    head with C3's loss (C3 starts from CC), at learning rate ``c3_lr`` and
-    batch size ``c3_batch_size`` when they are given.
-    """
+    Settings = CCSettings
 
-    def __init__(self, n_clusters, *, cc_epochs, instance_temperature=0.5,
-                 cluster_temperature=1.0, c3_epochs=0, zeta=0.6, gamma=0.1, c3_lr=None,
-                 c3_batch_size=None):
-        super().__init__(n_clusters, [("cc", cc_epochs), ("c3", c3_epochs)])
-        self.instance_loss = NTXentLoss(instance_temperature)
-        self.cluster_loss = ClusterContrastiveLoss(cluster_temperature)
-        self.c3_loss = C3Loss(zeta, gamma)
-        self.c3_lr = c3_lr
-        self.c3_batch_size = c3_batch_size
+    def __init__(self, n_clusters, settings, *, seed=0):
+        super().__init__(n_clusters, settings, seed=seed)
+        self.instance_loss = NTXentLoss(settings.instance_temperature)
+        self.cluster_loss = ClusterContrastiveLoss(settings.cluster_temperature)
+
+    def stage_epochs(self):
+        return [("cc", self.settings.max_epochs)]
 
     def build_network(self, encoder, feature_dim):
         return CCNetwork(encoder, feature_dim, self.n_clusters)
-
-    def stage_learning_rates(self):
-        return {"c3": self.c3_lr} if self.c3_lr is not None else {}
-
-    def stage_batch_sizes(self):
-        return {"c3": self.c3_batch_size} if self.c3_batch_size is not None else {}
 
     def step_cc(self, net, x, indices):
         module = net.module_
@@ -67,14 +66,6 @@ class CCMethod(ClusteringMethod):
         return {"loss": instance + cluster["contrastive"] + cluster["entropy"],
                 "instance": instance, "cluster": cluster["contrastive"],
                 "entropy": cluster["entropy"]}
-
-    def step_c3(self, net, x, indices):
-        # C3 trains the backbone and the instance head only
-        module = net.module_
-        with net.autocast():
-            z_a, z_b = module.instance_head(module.encoder(self.two_views(net, x))).chunk(2)
-        loss, positives = self.c3_loss(z_a, z_b, return_positives=True)
-        return {"loss": loss, "c3": loss, "positives_per_sample": positives}
 
 
 _CC_PARAMETER_CONSTRAINTS = {
@@ -143,6 +134,7 @@ class CCClusterer(BaseDeepClusterer):
     (300,)
     """
 
+    _method_class = CCMethod
     _parameter_constraints: dict = dict(_CC_PARAMETER_CONSTRAINTS)
 
     def __init__(
@@ -177,8 +169,3 @@ class CCClusterer(BaseDeepClusterer):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
-
-    def _make_method(self, spec, seed):
-        return CCMethod(self.n_clusters, cc_epochs=self.max_epochs,
-                        instance_temperature=self.instance_temperature,
-                        cluster_temperature=self.cluster_temperature)

@@ -1,110 +1,69 @@
 """Contrastive Clustering with Effective Sample pairs construction (CCES)."""
 
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
-from skorch.callbacks import Callback
 
 from .._base import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, BaseDeepClusterer
-from ..augment import ImageViews, boxes_from_feature_maps
+from ..augment import ContrastiveCropBoxes, ImageViews
 from ..losses import ClusterContrastiveLoss, contrastive_terms
 from ..support import FeatureQueue
 from ._base import ClusteringMethod
 from .cc import CCNetwork
 
 
-class ContrastiveCropBoxes(Callback):
-    """Recompute each training image's ContrastiveCrop box every few epochs.
+@dataclass(frozen=True, kw_only=True)
+class CCESSettings:
+    """CCES's hyperparameters, named as :class:`CCESClusterer`'s parameters.
 
-    Boxes start as the whole image. From epoch ``warmup`` on, every
-    ``interval`` epochs, the un-augmented training images go through the
-    backbone and each box becomes the bounding box of the last feature map's
-    hot region (:func:`~skdeepclust.deep.augment.boxes_from_feature_maps`).
-    The boxes live in ``net.fit_state_["boxes"]`` (on the device).
-
-    Parameters
-    ----------
-    interval : int
-    warmup : int
-    threshold : float
-    batch_size : int, default=512
+    ``contrastive_crop`` (no parameter of that name) says whether the views
+    use per-sample ContrastiveCrop boxes: ``crop="contrastive"`` on images
+    with the default views.
     """
 
-    def __init__(self, interval, warmup, threshold, batch_size=512):
-        self.interval = interval
-        self.warmup = warmup
-        self.threshold = threshold
-        self.batch_size = batch_size
-
-    def on_train_begin(self, net, **kwargs):
-        # no boxes until the first localisation: the views are plain random
-        # resized crops until then, as in ContrastiveCrop's reference code
-        net.fit_state_.pop("boxes", None)
-
-    def on_epoch_begin(self, net, **kwargs):
-        epoch = net.epoch
-        encoder = net.module_.encoder
-        if (epoch < self.warmup or (epoch - self.warmup) % self.interval
-                or not encoder.has_feature_map):
-            return
-        net.fit_state_["boxes"] = net.eval_pass(
-            net.train_data_,
-            lambda x: boxes_from_feature_maps(encoder.feature_map(x), self.threshold),
-            self.batch_size)
+    max_epochs: int
+    instance_temperature: float
+    cluster_temperature: float
+    support_size: int
+    nearest_neighbors: bool | str
+    nn_warmup: int
+    contrastive_crop: bool
+    loc_interval: int
+    crop_warmup: int
+    box_threshold: float
 
 
 class CCESMethod(ClusteringMethod):
-    """CCES's recipe: CC whose anchors are nearest neighbours from a support set.
+    """CCES's recipe: CC whose anchors are nearest neighbours from a support set."""
 
-    Parameters
-    ----------
-    n_clusters, epochs : int
-    instance_temperature, cluster_temperature : float
-    support_size : int
-        Slots of the FIFO support set of backbone features.
-    nearest_neighbors : bool or {"instance", "cluster"}
-        Which losses take nearest-neighbour anchors: True both, "instance" or
-        "cluster" one of them, False neither (each anchor is its own view's
-        features); the last three are the paper's ablations.
-    nn_warmup : int
-        Epochs during which anchors are the views' own features while the
-        support set fills.
-    contrastive_crop : bool
-        Whether views use the per-sample ContrastiveCrop boxes.
-    loc_interval, crop_warmup : int
-    box_threshold : float
-    """
+    Settings = CCESSettings
 
-    def __init__(self, n_clusters, *, epochs, instance_temperature, cluster_temperature,
-                 support_size, nearest_neighbors, contrastive_crop, loc_interval,
-                 crop_warmup, box_threshold, nn_warmup=0):
-        super().__init__(n_clusters, [("cces", epochs)])
-        self.nn_warmup = nn_warmup
-        self.instance_temperature = instance_temperature
-        self.cluster_loss = ClusterContrastiveLoss(cluster_temperature, decoupled=True)
-        self.support_size = support_size
-        self.nearest_neighbors = nearest_neighbors
-        self.contrastive_crop = contrastive_crop
-        self.loc_interval = loc_interval
-        self.crop_warmup = crop_warmup
-        self.box_threshold = box_threshold
+    def __init__(self, n_clusters, settings, *, seed=0):
+        super().__init__(n_clusters, settings, seed=seed)
+        self.cluster_loss = ClusterContrastiveLoss(settings.cluster_temperature,
+                                                   decoupled=True)
+
+    def stage_epochs(self):
+        return [("cces", self.settings.max_epochs)]
 
     def build_network(self, encoder, feature_dim):
         return CCNetwork(encoder, feature_dim, self.n_clusters)
 
     def callbacks(self):
-        if not self.contrastive_crop:
+        settings = self.settings
+        if not settings.contrastive_crop:
             return []
         return [("contrastive_crop_boxes",
-                 ContrastiveCropBoxes(self.loc_interval, self.crop_warmup,
-                                      self.box_threshold))]
+                 ContrastiveCropBoxes(settings.loc_interval, settings.crop_warmup,
+                                      settings.box_threshold))]
 
     def _support(self, net, dim):
         queue = net.fit_state_.get("support")
         if queue is None:
-            size = min(self.support_size, len(net.train_data_))
+            size = min(self.settings.support_size, len(net.train_data_))
             queue = FeatureQueue(size, dim, net.device, generator=net.views_.generator)
             net.fit_state_["support"] = queue
         return queue
@@ -121,22 +80,22 @@ class CCESMethod(ClusteringMethod):
         z_a, z_b = projections.chunk(2)
         c_a, c_b = F.softmax(logits.float(), dim=1).chunk(2)
         nn_z_a, nn_z_b, nn_c_a, nn_c_b = z_a, z_b, c_a, c_b
-        if self.nearest_neighbors:
+        nearest_neighbors = self.settings.nearest_neighbors
+        if nearest_neighbors:
             neighbours = self._neighbours(net, features, indices)
             # the ablations give neighbours to one of the two losses only
-            if neighbours is not None and self.nearest_neighbors != "cluster":
+            if neighbours is not None and nearest_neighbors != "cluster":
                 with net.autocast():
                     nn_z_a, nn_z_b = module.instance_head(neighbours).chunk(2)
-            if neighbours is not None and self.nearest_neighbors != "instance":
+            if neighbours is not None and nearest_neighbors != "instance":
                 with net.autocast():
                     nn_logits = module.cluster_head(neighbours)
                 nn_c_a, nn_c_b = F.softmax(nn_logits.float(), dim=1).chunk(2)
         # anchor: the nearest neighbour's projection; positive: the other view
+        temperature = self.settings.instance_temperature
         instance = 0.5 * (
-            contrastive_terms(nn_z_a, z_a, z_b, self.instance_temperature,
-                              decoupled=True).mean()
-            + contrastive_terms(nn_z_b, z_b, z_a, self.instance_temperature,
-                                decoupled=True).mean())
+            contrastive_terms(nn_z_a, z_a, z_b, temperature, decoupled=True).mean()
+            + contrastive_terms(nn_z_b, z_b, z_a, temperature, decoupled=True).mean())
         cluster = self.cluster_loss(c_a, c_b, nn_c_a, nn_c_b)
         return {"loss": instance + cluster["contrastive"] + cluster["entropy"],
                 "instance": instance, "cluster": cluster["contrastive"],
@@ -154,7 +113,7 @@ class CCESMethod(ClusteringMethod):
         feat_a, feat_b = features.chunk(2)
         support = self._support(net, features.shape[1])
         neighbours = None
-        if net.epoch >= self.nn_warmup:
+        if net.epoch >= self.settings.nn_warmup:
             neighbours = torch.cat([support.nearest(feat_a, keys=indices, cosine=True),
                                     support.nearest(feat_b, keys=indices, cosine=True)])
         support.push(feat_a, keys=indices)
@@ -261,6 +220,7 @@ class CCESClusterer(BaseDeepClusterer):
     (300,)
     """
 
+    _method_class = CCESMethod
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
         "instance_temperature": [Interval(Real, 0, None, closed="neither")],
@@ -335,17 +295,5 @@ class CCESClusterer(BaseDeepClusterer):
             view = ImageViews("simclr")
         return view, view
 
-    def _make_method(self, spec, seed):
-        return CCESMethod(
-            self.n_clusters,
-            epochs=self.max_epochs,
-            instance_temperature=self.instance_temperature,
-            cluster_temperature=self.cluster_temperature,
-            support_size=self.support_size,
-            nearest_neighbors=self.nearest_neighbors,
-            contrastive_crop=self._uses_contrastive_crop(spec),
-            loc_interval=self.loc_interval,
-            crop_warmup=self.crop_warmup,
-            box_threshold=self.box_threshold,
-            nn_warmup=self.nn_warmup,
-        )
+    def _derived_settings(self, spec):
+        return {"contrastive_crop": self._uses_contrastive_crop(spec)}

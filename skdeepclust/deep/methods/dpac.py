@@ -1,6 +1,7 @@
 """Deep Probability Aggregation Clustering (DPAC)."""
 
 import warnings
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import torch
@@ -16,18 +17,32 @@ from ..losses import (
     kl_to_target,
     pac_batch_loss,
 )
-from ._base import ClusteringMethod
+from ._base import ClusteringMethod, remaining_epochs
 
 
 class _DPACNetwork(nn.Module):
     """Backbone f, projector g (to the contrastive space) and cluster head h."""
 
-    def __init__(self, encoder, feature_dim, n_clusters, projection_dim):
+    def __init__(self, encoder, feature_dim, n_clusters, projection_dim=128):
         super().__init__()
         self.encoder = encoder
         # SimCLR-style heads with two hidden BatchNorm blocks, as in the authors' code
         self.projector = mlp_head(feature_dim, feature_dim, projection_dim, n_hidden=2)
         self.cluster_head = mlp_head(feature_dim, feature_dim, n_clusters, n_hidden=2)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DPACSettings:
+    """DPAC's hyperparameters, named as :class:`DPACClusterer`'s parameters."""
+
+    max_epochs: int
+    pretrain_epochs: int
+    self_labeling_epochs: int
+    m: float
+    temperature: float
+    objective: str
+    confidence_threshold: float
+    pretrain_views: str
 
 
 class DPACMethod(ClusteringMethod):
@@ -42,21 +57,23 @@ class DPACMethod(ClusteringMethod):
     predictions).
     """
 
-    def __init__(self, n_clusters, *, pretrain_epochs, cluster_epochs,
-                 self_labeling_epochs, m, temperature, objective, confidence_threshold,
-                 projection_dim=128, pretrain_views="weak_strong"):
-        super().__init__(n_clusters, [("pretrain", pretrain_epochs),
-                                      ("cluster", cluster_epochs),
-                                      ("self_labeling", self_labeling_epochs)])
-        self.contrastive_loss = WeightedContrastiveLoss(temperature)
-        self.aggregation = OnlineProbabilityAggregation(m)
-        self.objective = objective
-        self.confidence_threshold = confidence_threshold
-        self.projection_dim = projection_dim
-        self.pretrain_views = pretrain_views
+    Settings = DPACSettings
+
+    def __init__(self, n_clusters, settings, *, seed=0):
+        super().__init__(n_clusters, settings, seed=seed)
+        self.contrastive_loss = WeightedContrastiveLoss(settings.temperature)
+        self.aggregation = OnlineProbabilityAggregation(settings.m)
+
+    def stage_epochs(self):
+        settings = self.settings
+        pretrain, self_labeling = settings.pretrain_epochs, settings.self_labeling_epochs
+        return [("pretrain", pretrain),
+                ("cluster", remaining_epochs(settings.max_epochs, pretrain_epochs=pretrain,
+                                             self_labeling_epochs=self_labeling)),
+                ("self_labeling", self_labeling)]
 
     def build_network(self, encoder, feature_dim):
-        return _DPACNetwork(encoder, feature_dim, self.n_clusters, self.projection_dim)
+        return _DPACNetwork(encoder, feature_dim, self.n_clusters)
 
     def _symmetric_contrastive(self, z1, z2, p):
         return 0.5 * (self.contrastive_loss(z1, z2, p) + self.contrastive_loss(z2, z1, p))
@@ -65,7 +82,7 @@ class DPACMethod(ClusteringMethod):
         module, views = net.module_, net.views_
         with net.autocast():
             first = views.weak(x)
-            second = (views.strong(x) if self.pretrain_views == "weak_strong"
+            second = (views.strong(x) if self.settings.pretrain_views == "weak_strong"
                       else views.weak(x))
             features = module.encoder(torch.cat([first, second]))
             z1, z2 = module.projector(features).chunk(2)
@@ -92,7 +109,7 @@ class DPACMethod(ClusteringMethod):
             z1, z2 = module.projector(features).chunk(2)
             logits1 = module.cluster_head(features[:n])
         contrastive = self._symmetric_contrastive(z1, z2, p0)
-        if self.objective == "opa":
+        if self.settings.objective == "opa":
             clustering = kl_to_target(self.aggregation(h0, p0), logits1)
         else:
             clustering = pac_batch_loss(h0, F.softmax(logits1.float(), 1))
@@ -107,7 +124,7 @@ class DPACMethod(ClusteringMethod):
             weak, strong = views.weak(x), views.strong(x)
             logits = module.cluster_head(module.encoder(torch.cat([weak, strong])))
         confidence, pseudo = F.softmax(logits[:n].detach().float(), 1).max(1)
-        mask = (confidence >= self.confidence_threshold).float()
+        mask = (confidence >= self.settings.confidence_threshold).float()
         per_sample = F.cross_entropy(logits[n:].float(), pseudo, reduction="none")
         loss = (per_sample * mask).mean()
         return {"loss": loss, "self_labeling": loss, "confident_fraction": mask.mean()}
@@ -225,6 +242,7 @@ class DPACClusterer(BaseDeepClusterer):
     # clustering stage (hand28 0.549 over 3 seeds) where "convnet2" drifted (0.382)
     _auto_image_backbone = "convnet"
 
+    _method_class = DPACMethod
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
         "pretrain_epochs": [Interval(Integral, 0, None, closed="left")],
@@ -282,26 +300,14 @@ class DPACClusterer(BaseDeepClusterer):
         self.verbose = verbose
         self.callbacks = callbacks
 
-    def _make_method(self, spec, seed):
+    def _derived_settings(self, spec):
         if self.m > 1.2:
             warnings.warn(
                 f"m={self.m} is above 1.2: the paper reports that OPA collapses to "
                 "uniform assignments there (Table 6); 1.03 is the recommended value.",
                 UserWarning,
             )
-        return DPACMethod(
-            self.n_clusters,
-            pretrain_epochs=self.pretrain_epochs,
-            cluster_epochs=self._remaining_epochs(
-                pretrain_epochs=self.pretrain_epochs,
-                self_labeling_epochs=self.self_labeling_epochs),
-            self_labeling_epochs=self.self_labeling_epochs,
-            m=self.m,
-            temperature=self.temperature,
-            objective=self.objective,
-            confidence_threshold=self.confidence_threshold,
-            pretrain_views=self.pretrain_views,
-        )
+        return {}
 
     def _strong_view_ops(self):
         return self.strong_ops

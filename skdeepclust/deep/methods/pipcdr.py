@@ -1,5 +1,6 @@
 """PIPCDR: positive instances proximity and cluster dispersion regularisation."""
 
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -14,6 +15,7 @@ from .._base import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, BaseDeepCluste
 from ..heads import mlp_head
 from ..losses import ClusterDispersionLoss, PIPLoss
 from ..support import FeatureQueue
+from ._base import remaining_epochs
 from .byol import BYOLMethod, OnlineNetwork, momentum_copy
 
 
@@ -45,6 +47,8 @@ class Recluster(Callback):
 
     Parameters
     ----------
+    start : int
+        Epoch of the first clustering (the end of the warm-up).
     every : int
         Epochs between two clusterings (r in the paper).
     n_clusters : int
@@ -53,17 +57,16 @@ class Recluster(Callback):
     batch_size : int, default=1024
     """
 
-    def __init__(self, every, n_clusters, seed, batch_size=1024):
+    def __init__(self, start, every, n_clusters, seed, batch_size=1024):
+        self.start = start
         self.every = every
         self.n_clusters = n_clusters
         self.seed = seed
         self.batch_size = batch_size
 
     def on_epoch_begin(self, net, **kwargs):
-        method = net.method
-        start = method.warmup_epochs
         epoch = net.epoch
-        if epoch < start or (epoch - start) % self.every:
+        if epoch < self.start or (epoch - self.start) % self.every:
             return
         embedding = net.eval_pass(net.train_data_, net.module_.target_embedding,
                                   self.batch_size).float()
@@ -81,38 +84,53 @@ def set_centroids(module, centers):
     module.centroids.copy_(centroids)
 
 
+@dataclass(frozen=True, kw_only=True)
+class PIPCDRSettings:
+    """PIPCDR's hyperparameters, named as :class:`PIPCDRClusterer`'s parameters."""
+
+    max_epochs: int
+    warmup_epochs: int
+    sigma: float
+    cdr_temperature: float
+    weight: float
+    momentum: float
+    recluster_every: int
+    queue_size: int
+    projection_dim: int
+    hidden_dim: int | None
+    predictor_lr_factor: float
+
+
 class PIPCDRMethod(BYOLMethod):
     """PIPCDR's recipe (second M-step per batch, first M-step by callback)."""
 
-    def __init__(self, n_clusters, *, epochs, warmup_epochs, sigma, cdr_temperature,
-                 weight, momentum, recluster_every, queue_size, projection_dim,
-                 hidden_dim, predictor_lr_factor, seed):
-        warmup = min(warmup_epochs, epochs)
-        super().__init__(n_clusters, [("pip", warmup), ("pipcdr", epochs - warmup)],
-                         momentum)
-        self.warmup_epochs = warmup
-        self.pip_loss = PIPLoss(sigma)
-        self.cdr_loss = ClusterDispersionLoss(cdr_temperature)
-        self.cdr_temperature = cdr_temperature
-        self.weight = weight
-        self.recluster_every = recluster_every
-        self.queue_size = queue_size
-        self.projection_dim = projection_dim
-        self.hidden_dim = hidden_dim
-        self.predictor_lr_factor = predictor_lr_factor
-        self.seed = seed
+    Settings = PIPCDRSettings
+
+    def __init__(self, n_clusters, settings, *, seed=0):
+        super().__init__(n_clusters, settings, seed=seed)
+        self.pip_loss = PIPLoss(settings.sigma)
+        self.cdr_loss = ClusterDispersionLoss(settings.cdr_temperature)
+
+    def stage_epochs(self):
+        settings = self.settings
+        warmup = settings.warmup_epochs
+        return [("pip", warmup),
+                ("pipcdr", remaining_epochs(settings.max_epochs, warmup_epochs=warmup))]
 
     def build_network(self, encoder, feature_dim):
-        hidden = self.hidden_dim or 4 * feature_dim
-        return _PIPCDRNetwork(encoder, feature_dim, self.n_clusters, self.projection_dim,
-                              hidden)
+        settings = self.settings
+        return _PIPCDRNetwork(encoder, feature_dim, self.n_clusters,
+                              settings.projection_dim,
+                              settings.hidden_dim or 4 * feature_dim)
 
     def lr_factors(self):
-        return {"predictor.": self.predictor_lr_factor}
+        return {"predictor.": self.settings.predictor_lr_factor}
 
     def callbacks(self):
         return super().callbacks() + [
-            ("recluster", Recluster(self.recluster_every, self.n_clusters, self.seed))]
+            ("recluster", Recluster(self.settings.warmup_epochs,
+                                    self.settings.recluster_every, self.n_clusters,
+                                    self.seed))]
 
     def _forward(self, net, x):
         module = net.module_
@@ -144,10 +162,11 @@ class PIPCDRMethod(BYOLMethod):
         (o_a, o_b), (t_a, t_b) = online, target
         labels = pseudo_labels[indices]
         queue = queue_labels = None
-        if self.queue_size:
+        queue_size, weight = self.settings.queue_size, self.settings.weight
+        if queue_size:
             support = net.fit_state_.get("queue")
             if support is None:
-                support = FeatureQueue(self.queue_size, t_a.shape[1], net.device,
+                support = FeatureQueue(queue_size, t_a.shape[1], net.device,
                                        random_init=False)
                 net.fit_state_["queue"] = support
             stored = support.keys >= 0
@@ -157,12 +176,12 @@ class PIPCDRMethod(BYOLMethod):
             support.push(t_a, keys=indices)
         cdr = 0.5 * (self.cdr_loss(o_a, t_a, t_b, labels, queue, queue_labels)
                      + self.cdr_loss(o_b, t_b, t_a, labels, queue, queue_labels))
-        return {"loss": self.weight * pip + (1.0 - self.weight) * cdr, "pip": pip,
+        return {"loss": weight * pip + (1.0 - weight) * cdr, "pip": pip,
                 "cdr": cdr}
 
     def inference_outputs(self, module, x):
         embedding = module.target_embedding(x)
-        similarities = embedding @ module.centroids.T / self.cdr_temperature
+        similarities = embedding @ module.centroids.T / self.settings.cdr_temperature
         # centroids are set after training; empty (all-zero) slots never win
         unused = module.centroids.abs().sum(dim=1) == 0
         if bool(unused.all()):
@@ -281,6 +300,7 @@ class PIPCDRClusterer(BaseDeepClusterer):
     # (hand28 seeds 0-2: 0.339 / 0.241 / 0.201; "convnet" seeds 0-1: 0.392 / 0.281)
     _auto_image_backbone = "convnet"
 
+    _method_class = PIPCDRMethod
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
@@ -343,23 +363,6 @@ class PIPCDRClusterer(BaseDeepClusterer):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
-
-    def _make_method(self, spec, seed):
-        return PIPCDRMethod(
-            self.n_clusters,
-            epochs=self.max_epochs,
-            warmup_epochs=self.warmup_epochs,
-            sigma=self.sigma,
-            cdr_temperature=self.cdr_temperature,
-            weight=self.weight,
-            momentum=self.momentum,
-            recluster_every=self.recluster_every,
-            queue_size=self.queue_size,
-            projection_dim=self.projection_dim,
-            hidden_dim=self.hidden_dim,
-            predictor_lr_factor=self.predictor_lr_factor,
-            seed=seed,
-        )
 
     def _finalize(self, net, outputs):
         """Spherical k-means on the training set's target embeddings."""

@@ -13,14 +13,21 @@ from skorch.callbacks import Callback
 
 from skdeepclust import BSCICClusterer, PIPCDRClusterer
 from skdeepclust.deep._input import infer_spec
-from skdeepclust.deep.methods.bscic import BSCICMethod, make_critic
+from skdeepclust.deep.methods.bscic import BSCICMethod, BSCICSettings, make_critic
 from skdeepclust.metrics import cluster_accuracy
 
 from .._helpers import Record
 
 
-_BSCIC_SETTINGS = dict(epochs=1, weights=(2.0, 1.0, 1.0), off_diagonal_weight=1.0,
-                       momentum=0.99, gradient_penalty=10.0, critic_lr=3e-4)
+_BSCIC_SETTINGS = dict(max_epochs=1, loss_weights=(2.0, 1.0, 1.0),
+                       off_diagonal_weight=1.0, momentum=0.99, gradient_penalty=10.0,
+                       critic_lr=3e-4, critic_betas=(0.9, 0.999))
+
+
+def bscic_method(n_clusters, n_critic=1, balance_weight=0.0):
+    settings = BSCICSettings(**_BSCIC_SETTINGS, n_critic=n_critic,
+                             balance_weight=balance_weight)
+    return BSCICMethod(n_clusters, settings)
 
 
 @pytest.fixture(scope="module")
@@ -92,12 +99,14 @@ def test_bscic_clusters_blobs_with_its_own_critic_optimiser(blobs):
 def test_bscic_loss_weights_follow_the_image_kind():
     grey = infer_spec(np.zeros((4, 8, 8), dtype=np.float32))
     colour = infer_spec(np.zeros((4, 8, 8, 3), dtype=np.float32))
-    model = BSCICClusterer()
-    assert model._resolved_weights(grey) == (2.0, 1.0, 1.0)
-    assert model._resolved_weights(colour) == (4.0, 2.0, 1.0)
-    assert BSCICClusterer(loss_weights=(1, 0, 3))._resolved_weights(grey) == (1.0, 0.0, 3.0)
+    def weights(spec, **params):
+        return BSCICClusterer(**params)._make_method(spec, seed=0).settings.loss_weights
+
+    assert weights(grey) == (2.0, 1.0, 1.0)
+    assert weights(colour) == (4.0, 2.0, 1.0)
+    assert weights(grey, loss_weights=(1, 0, 3)) == (1.0, 0.0, 3.0)
     with pytest.raises(ValueError, match="loss_weights"):
-        BSCICClusterer(loss_weights=(1, 2))._resolved_weights(grey)
+        weights(grey, loss_weights=(1, 2))
 
 
 class _CriticProbe(Callback):
@@ -247,7 +256,7 @@ def test_bscic_rejects_bad_critic_parameters(blobs, params, match):
 def test_bscic_critic_update_runs_in_float32_inside_autocast():
     # the whole critic step (forward, penalty, second-order backward, Adam)
     # gives the same critic inside a bfloat16 autocast context as outside
-    method = BSCICMethod(3, **_BSCIC_SETTINGS, n_critic=2)
+    method = bscic_method(3, n_critic=2)
     z = torch.softmax(torch.randn(16, 3, generator=torch.Generator().manual_seed(0)), 1)
 
     def stepped_critic(autocast):
@@ -290,7 +299,7 @@ def test_bscic_balance_term_is_the_weighted_entropy_penalty():
                           fit_state_={}, autocast=contextlib.nullcontext)
     steps = {}
     for weight in (0.0, 0.5):
-        method = BSCICMethod(3, **_BSCIC_SETTINGS, balance_weight=weight)
+        method = bscic_method(3, balance_weight=weight)
         steps[weight] = method.step_bscic(net, x, torch.arange(6))
     assert "balance" not in steps[0.0]
     z = torch.softmax(network.online(x)[1], dim=1).detach().numpy()
