@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from numbers import Integral, Real
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval
@@ -181,14 +180,17 @@ class PIPCDRMethod(BYOLMethod):
 
     def inference_outputs(self, module, x):
         embedding = module.target_embedding(x)
-        similarities = embedding @ module.centroids.T / self.settings.cdr_temperature
+        return {"embedding": embedding,
+                "proba": self.centroid_proba(embedding, module.centroids)}
+
+    def centroid_proba(self, embedding, centroids):
+        """Softmax over cosine similarities to the centroids / ``cdr_temperature``."""
+        similarities = embedding @ centroids.T / self.settings.cdr_temperature
         # centroids are set after training; empty (all-zero) slots never win
-        unused = module.centroids.abs().sum(dim=1) == 0
+        unused = centroids.abs().sum(dim=1) == 0
         if bool(unused.all()):
-            proba = torch.full_like(similarities, 1.0 / similarities.shape[1])
-        else:
-            proba = F.softmax(similarities.masked_fill(unused, float("-inf")), dim=1)
-        return {"embedding": embedding, "proba": proba}
+            return torch.full_like(similarities, 1.0 / similarities.shape[1])
+        return F.softmax(similarities.masked_fill(unused, float("-inf")), dim=1)
 
 
 class PIPCDRClusterer(BaseDeepClusterer):
@@ -370,10 +372,7 @@ class PIPCDRClusterer(BaseDeepClusterer):
         kmeans = SphericalKMeans(self.n_clusters, n_init=10, random_state=seed)
         kmeans.fit(outputs["embedding"])
         set_centroids(net.module_, kmeans.cluster_centers_)
-        centroids = net.module_.centroids.cpu().numpy()
         self.cluster_centers_ = kmeans.cluster_centers_
-        similarities = outputs["embedding"] @ centroids.T / self.cdr_temperature
-        similarities[:, kmeans.n_clusters_:] = -np.inf
-        proba = np.exp(similarities - similarities.max(axis=1, keepdims=True))
-        outputs["proba"] = proba / proba.sum(axis=1, keepdims=True)
+        outputs["proba"] = net.method.centroid_proba(
+            torch.from_numpy(outputs["embedding"]), net.module_.centroids.cpu()).numpy()
         return outputs
