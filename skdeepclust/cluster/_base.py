@@ -17,6 +17,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._dask import check_dask_rows, finite_block, is_dask_array, rows
+
 
 def check_n_clusters(n_clusters, n_samples):
     """Raise a ``ValueError`` when there are fewer samples than clusters."""
@@ -25,6 +27,13 @@ def check_n_clusters(n_clusters, n_samples):
             f"n_samples={n_samples} should be >= n_clusters={n_clusters}: "
             "a clustering needs at least one sample per cluster."
         )
+
+
+def chunk_rows(n_features, n_clusters, itemsize):
+    """Rows per chunk of an assignment pass: the chunk and its (rows, n_clusters)
+    products take about 2 MB, so they stay in cache between the BLAS product
+    and the numba kernel that reads them."""
+    return int(np.clip(2**21 // (itemsize * (n_features + n_clusters)), 256, 8192))
 
 
 def compact_labels(raw_labels, n_clusters):
@@ -128,7 +137,7 @@ class _IterativeClusterer(ClusterMixin, BaseEstimator):
                 centers = self._plusplus(X, rng, data)
             else:
                 index = rng.choice(X.shape[0], self.n_clusters, replace=False)
-                centers = X[index]
+                centers = rows(X, index)
                 centers = centers.toarray() if sp.issparse(centers) else centers
             return np.array(centers, dtype=X.dtype)
         centers = self._check_init_shape(
@@ -138,6 +147,19 @@ class _IterativeClusterer(ClusterMixin, BaseEstimator):
 
     def _given_centers(self, centers):
         return centers
+
+    def _prepare_dask(self, X):
+        """The data of a fit on a Dask array (``_prepare``'s counterpart)."""
+        raise TypeError(
+            f"{type(self).__name__} does not fit Dask arrays; pass an in-memory array "
+            "(X.compute()).")
+
+    def _predict_dask(self, X):
+        """``predict`` mapped over the row blocks of a Dask array (lazy)."""
+        self._check_fitted()
+        X = check_dask_rows(self, X, reset=False)
+        return X.map_blocks(lambda block: self.predict(finite_block(block)),
+                            drop_axis=1, dtype=np.int64)
 
     def _check_init_shape(self, init, expected_shape, what):
         init = np.asarray(init, dtype=np.float64)
@@ -166,8 +188,10 @@ class _IterativeClusterer(ClusterMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        X = self._validate_fit_data(X)
-        data = self._prepare(X)
+        if is_dask_array(X):
+            data = self._prepare_dask(check_dask_rows(self, X, reset=True))
+        else:
+            data = self._prepare(self._validate_fit_data(X))
         rng = check_random_state(self.random_state)
         n_init = self._effective_n_init()
         best = None
@@ -195,7 +219,26 @@ class _IterativeClusterer(ClusterMixin, BaseEstimator):
 
     def _effective_n_init(self):
         # a given init makes every restart identical
-        return 1 if not isinstance(self.init, str) else self.n_init
+        if not isinstance(self.init, str):
+            return 1
+        if self.n_init == "auto":  # scikit-learn's rule
+            return 1 if self.init == "k-means++" else 10
+        return self.n_init
+
+    def _init_sample(self, n_samples, rng):
+        """Rows that k-means++ seeding draws from: all, or ``init_size`` random ones.
+
+        ``init_size="auto"`` takes ``256 * n_clusters`` rows (faiss's rule for
+        its training sample), None all rows. Draws from ``rng`` only when it
+        subsamples.
+        """
+        size = self.init_size
+        if size == "auto":
+            size = 256 * self.n_clusters
+        if size is None or size >= n_samples:
+            return slice(None)
+        size = max(size, self.n_clusters)
+        return np.sort(rng.randint(0, n_samples, size=size))
 
     def _warn_dropped(self, n_kept):
         warn_empty_clusters(self, n_kept)

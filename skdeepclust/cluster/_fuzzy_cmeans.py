@@ -1,6 +1,6 @@
 """Fuzzy c-means."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
@@ -8,7 +8,8 @@ from sklearn.cluster import kmeans_plusplus
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._kernels.fcm import fcm_memberships
-from ._base import _IterativeClusterer, compact_labels
+from ._base import _IterativeClusterer, chunk_rows, compact_labels
+from ._dask import finite_block, is_dask_array, map_row_blocks, rows
 
 
 def squared_distances(X, centers, x_sq_norms=None):
@@ -76,6 +77,71 @@ def memberships(X, centers, m, x_sq_norms=None, out=None, need_memberships=True)
     return (U if need_memberships else None), W, weight_sums, float(objective)
 
 
+def fcm_pass(X, x_sq_norms, centers, m, labels=None):
+    """One FCM alternation's sums over X, chunk by chunk.
+
+    Per chunk: the products ``X_chunk @ C.T`` (BLAS), the memberships and
+    their m-th powers ``W`` in place (:func:`fcm_memberships`), then
+    ``W.T @ X_chunk`` (BLAS) added to the float64 centre numerators; the
+    (n_samples, n_clusters) memberships are never formed.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    x_sq_norms : ndarray of shape (n_samples,)
+    centers : ndarray of shape (n_clusters, n_features)
+        In the dtype of ``X``.
+    m : float
+    labels : ndarray of shape (n_samples,), optional
+        Filled with each row's cluster of largest membership when given.
+
+    Returns
+    -------
+    weighted_sums : ndarray of shape (n_clusters, n_features), float64
+        ``sum_i u_ik^m x_i``.
+    weight_sums : ndarray of shape (n_clusters,), float64
+        ``sum_i u_ik^m``.
+    objective : float
+        ``J_m`` of the memberships for ``centers``.
+    """
+    n_samples = X.shape[0]
+    n_clusters, n_features = centers.shape
+    c_sq_norms = np.einsum("ij,ij->i", centers, centers)
+    weighted_sums = np.zeros((n_clusters, n_features))
+    weight_sums = np.zeros(n_clusters)
+    chunk_weights = np.empty(n_clusters)
+    no_memberships = np.empty((0, n_clusters), dtype=X.dtype)
+    objective = 0.0
+    step = chunk_rows(n_features, n_clusters, X.dtype.itemsize)
+    buffer = np.empty((min(step, n_samples), n_clusters), dtype=X.dtype)
+    for start in range(0, n_samples, step):
+        stop = min(start + step, n_samples)
+        chunk, W = X[start:stop], buffer[: stop - start]
+        np.matmul(chunk, centers.T, out=W)  # the products, overwritten by W
+        objective += fcm_memberships(W, x_sq_norms[start:stop], c_sq_norms, float(m),
+                                     no_memberships, W, chunk_weights)
+        weight_sums += chunk_weights
+        weighted_sums += W.T @ chunk
+        if labels is not None:
+            labels[start:stop] = W.argmax(axis=1)  # u^m and u share the arg-max
+    return weighted_sums, weight_sums, float(objective)
+
+
+def _block_pass(block, centers, m, with_labels):
+    """:func:`fcm_pass` on one block of a Dask array (checked as it is read)."""
+    block = finite_block(block)
+    labels = np.empty(block.shape[0], dtype=np.int64) if with_labels else None
+    sums = fcm_pass(block, np.einsum("ij,ij->i", block, block), centers, m, labels)
+    return (*sums, labels)
+
+
+def _block_moments(block):
+    """Sum of squared norms, column sums and rows of a block (checked)."""
+    block = finite_block(block)
+    return (float(np.einsum("ij,ij->", block, block, dtype=np.float64)),
+            block.sum(axis=0, dtype=np.float64), block.shape[0])
+
+
 def fcm_objective(X, centers, m):
     """``J_m`` of the optimal memberships for the given centres.
 
@@ -118,6 +184,10 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
         samples, or given centres (used for every restart).
     n_init : int, default=1
         Number of restarts; the one with the lowest objective is kept.
+    init_size : int, "auto" or None, default="auto"
+        Rows drawn at random (with replacement, per restart) among which
+        "k-means++" picks its seeds; the alternations use every row. "auto":
+        ``256 * n_clusters``; None: all rows.
     max_iter : int, default=300
         Maximum number of alternations.
     tol : float, default=1e-4
@@ -154,8 +224,12 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
 
     Notes
     -----
-    Each alternation costs two BLAS products (distances and centres, O(N K D))
-    and one numba pass over the (N, K) memberships. float32 data stay float32.
+    Each alternation runs over chunks of about 2 MB of rows: two BLAS
+    products per chunk (distances and centre numerators, O(N K D) in all) and
+    one numba pass over the chunk's memberships, so the (N, K) membership
+    matrix is never formed; the numerators are summed in float64. float32
+    data stay float32. A Dask array of rows is fitted block by block with the
+    same functions (``pip install skdeepclust[dask]``).
     The result after ``t`` alternations from centres ``C0`` equals
     scikit-fuzzy's ``cmeans`` after ``t + 1`` iterations from memberships whose
     centres are ``C0``.
@@ -182,6 +256,8 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
         **_IterativeClusterer._parameter_constraints,
         "m": [Interval(Real, 1, None, closed="neither")],
         "init": [StrOptions({"k-means++", "random"}), "array-like"],
+        "init_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}),
+                      None],
     }
 
     def __init__(
@@ -191,6 +267,7 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
         m=2.0,
         init="k-means++",
         n_init=1,
+        init_size="auto",
         max_iter=300,
         tol=1e-4,
         verbose=0,
@@ -200,6 +277,7 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
         self.m = m
         self.init = init
         self.n_init = n_init
+        self.init_size = init_size
         self.max_iter = max_iter
         self.tol = tol
         self.verbose = verbose
@@ -218,29 +296,50 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
         variance = max(float(sq_norms.mean(dtype=np.float64) - mean @ mean), 0.0)
         return {"X": X, "sq": sq_norms, "tol": float(self.tol * variance / X.shape[1])}
 
+    def _prepare_dask(self, X):
+        # one pass for the tolerance's scale (and the check for NaN)
+        parts = map_row_blocks(_block_moments, X)
+        n_samples = sum(part[2] for part in parts)
+        mean = sum(part[1] for part in parts) / n_samples
+        mean_sq_norm = sum(part[0] for part in parts) / n_samples
+        variance = max(float(mean_sq_norm - mean @ mean), 0.0)
+        return {"X": X, "dask": True, "tol": float(self.tol * variance / X.shape[1])}
+
     def _plusplus(self, X, rng, data):
+        sample = self._init_sample(X.shape[0], rng)
+        if data.get("dask"):
+            X = finite_block(rows(X, sample))
+            sq_norms = np.einsum("ij,ij->i", X, X)
+        else:
+            X, sq_norms = X[sample], data["sq"][sample]
         centers, _ = kmeans_plusplus(
             X,
             self.n_clusters,
-            x_squared_norms=data["sq"],
+            x_squared_norms=sq_norms,
             random_state=rng.randint(np.iinfo(np.int32).max),
         )
         return centers
 
+    def _pass(self, data, centers, with_labels=False):
+        """Centre numerators, weights, objective (and labels) over the data."""
+        if not data.get("dask"):
+            labels = np.empty(data["X"].shape[0], dtype=np.int64) if with_labels else None
+            return (*fcm_pass(data["X"], data["sq"], centers, self.m, labels), labels)
+        parts = map_row_blocks(_block_pass, data["X"], centers, self.m, with_labels)
+        return (sum(part[0] for part in parts), sum(part[1] for part in parts),
+                float(sum(part[2] for part in parts)),
+                np.concatenate([part[3] for part in parts]) if with_labels else None)
+
     def _run_once(self, data, rng):
-        X, x_sq = data["X"], data["sq"]
-        centers = self._initial_centers(X, rng, data)
-        buffer = np.empty((X.shape[0], self.n_clusters), dtype=X.dtype)
+        centers = self._initial_centers(data["X"], rng, data)
         converged = False
         n_iter = 0
         for n_iter in range(1, self.max_iter + 1):
-            _, W, weight, objective = memberships(X, centers, self.m, x_sq, out=buffer,
-                                                  need_memberships=False)
-            new_centers = W.T @ X
+            weighted, weight, objective, _ = self._pass(data, centers)
             # A cluster whose memberships are all exactly zero keeps its centre.
             empty = weight <= 0
             weight[empty] = 1.0
-            new_centers /= weight[:, None].astype(X.dtype)
+            new_centers = (weighted / weight[:, None]).astype(centers.dtype)
             new_centers[empty] = centers[empty]
             shift = float(np.sum((new_centers - centers) ** 2))
             centers = new_centers
@@ -249,17 +348,17 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
             if shift <= data["tol"]:
                 converged = True
                 break
-        U, _, _, objective = memberships(X, centers, self.m, x_sq, out=buffer)
+        _, _, objective, labels = self._pass(data, centers, with_labels=True)
         return {
             "centers": centers,
-            "U": U,
+            "labels": labels,
             "objective": objective,
             "n_iter": n_iter,
             "converged": converged,
         }
 
     def _finish(self, data, best):
-        kept, self.labels_ = compact_labels(best["U"].argmax(axis=1), self.n_clusters)
+        kept, self.labels_ = compact_labels(best["labels"], self.n_clusters)
         self._warn_dropped(kept.size)
         self.n_clusters_ = int(kept.size)
         self.cluster_centers_ = best["centers"][kept]
@@ -294,6 +393,8 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
         labels : ndarray of shape (n_samples,)
             Cluster labels.
         """
+        if is_dask_array(X):
+            return self._predict_dask(X)
         X = self._validate_inference_data(X)
         return squared_distances(X, self.cluster_centers_.astype(X.dtype)).argmin(axis=1)
 

@@ -14,6 +14,7 @@ from .._kernels.pac import (
     pac_sweep_precomputed,
 )
 from ._base import _IterativeClusterer, compact_labels
+from ._dask import is_dask_array
 
 # Scale of the Gaussian noise added to the logits of the near-uniform initial
 # memberships; the authors' code uses softmax(randn / 1000).
@@ -331,6 +332,8 @@ class PAC(_IterativeClusterer):
         labels : ndarray of shape (n_samples,)
             Cluster labels.
         """
+        if is_dask_array(X):
+            return self._predict_dask(X)
         return self.predict_proba(X).argmax(axis=1)
 
     def score(self, X, y=None):

@@ -154,3 +154,25 @@ def test_point_on_a_centre_gets_full_membership():
     np.testing.assert_array_equal(U[0], [1.0, 0.0])
     np.testing.assert_array_equal(U[2], [0.0, 1.0])
     assert np.all(np.isfinite(U))
+
+
+def test_fcm_pass_over_several_chunks_matches_the_naive_formulas():
+    from skdeepclust.cluster._base import chunk_rows
+    from skdeepclust.cluster._fuzzy_cmeans import fcm_pass
+
+    rng = np.random.RandomState(0)
+    n = chunk_rows(2, 3, 8) + 50  # two chunks
+    X = rng.randn(n, 2)
+    C = np.array([[0.0, 0.0], [2.0, 1.0], [-1.0, 3.0]])
+    labels = np.empty(n, dtype=np.int64)
+    weighted, weights, objective = fcm_pass(X, np.einsum("ij,ij->i", X, X), C, 2.0, labels)
+    # the naive formulas on a subset of rows, then the totals by numpy
+    U = naive_memberships(X[:40], C, 2.0)
+    D = ((X[:, None, :] - C[None]) ** 2).sum(-1)
+    U_all = 1.0 / ((D[:, :, None] / D[:, None, :]) ** 1.0).sum(-1)
+    np.testing.assert_allclose(U_all[:40], U, rtol=1e-10)
+    W = U_all**2
+    np.testing.assert_allclose(weights, W.sum(0), rtol=1e-10)
+    np.testing.assert_allclose(weighted, W.T @ X, rtol=1e-10)
+    assert objective == pytest.approx(float((W * D).sum()), rel=1e-10)
+    np.testing.assert_array_equal(labels, U_all.argmax(1))
