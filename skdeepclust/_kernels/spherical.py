@@ -40,8 +40,6 @@ def assign_and_accumulate(X, similarities, labels, best_similarity, sums, counts
     """
     n_samples, n_features = X.shape
     n_clusters = similarities.shape[1]
-    # the chunk's sums in X's dtype (wider SIMD), added to the float64 sums at the end
-    local = np.zeros((n_clusters, n_features), dtype=X.dtype)
     total = 0.0
     for i in range(n_samples):
         best = 0
@@ -56,13 +54,12 @@ def assign_and_accumulate(X, similarities, labels, best_similarity, sums, counts
         best_similarity[i] = best_sim
         total += best_sim
         counts[best] += 1
-        row = local[best]
+        # float64 sums: a chunk's rounding does not depend on how rows are
+        # grouped into chunks or blocks (in-memory and Dask fits agree)
+        row = sums[best]
         x = X[i]
         for d in range(n_features):
             row[d] += x[d]
-    for k in range(n_clusters):
-        for d in range(n_features):
-            sums[k, d] += local[k, d]
     return total
 
 

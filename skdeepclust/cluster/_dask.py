@@ -69,12 +69,20 @@ def map_row_blocks(function, X, *args):
     """``function(block, *args)`` for every row block, in block order.
 
     Computed with the active Dask scheduler; ``args`` (centres and the like)
-    travel with every task.
+    travel with every task. Under the default local threads scheduler BLAS
+    is limited to one thread per task while the blocks run.
     """
     import dask
+    from threadpoolctl import threadpool_limits
 
     blocks = X.to_delayed().ravel()
-    return list(dask.compute(*[dask.delayed(function)(block, *args) for block in blocks]))
+    tasks = [dask.delayed(function)(block, *args) for block in blocks]
+    if dask.config.get("scheduler", None) in (None, "threads", "threading"):
+        # the local threads run blocks side by side: one BLAS thread each, as
+        # the in-memory fit's threads (not threads x BLAS threads on the cores)
+        with threadpool_limits(limits=1, user_api="blas"):
+            return list(dask.compute(*tasks))
+    return list(dask.compute(*tasks))
 
 
 def rows(X, index):

@@ -201,7 +201,7 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
 
     Attributes
     ----------
-    cluster_centers_ : ndarray of shape (n_clusters_, n_features)
+    cluster_centers_ : ndarray of shape (`n_clusters_`, n_features)
         Centres, in the dtype of the training data.
     labels_ : ndarray of shape (n_samples,)
         Cluster of largest membership for each training sample.
@@ -214,7 +214,7 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
         training sample; centres of the others are dropped with a warning.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has feature names.
 
     See Also
@@ -374,7 +374,7 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
 
         Returns
         -------
-        memberships : ndarray of shape (n_samples, n_clusters_)
+        memberships : ndarray of shape (n_samples, `n_clusters_`)
             Rows sum to one.
         """
         X = self._validate_inference_data(X)
@@ -391,7 +391,8 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
         Returns
         -------
         labels : ndarray of shape (n_samples,)
-            Cluster labels.
+            Cluster labels; for a Dask array of rows, a lazy Dask array
+            mapped over its blocks.
         """
         if is_dask_array(X):
             return self._predict_dask(X)
@@ -408,7 +409,7 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
 
         Returns
         -------
-        distances : ndarray of shape (n_samples, n_clusters_)
+        distances : ndarray of shape (n_samples, `n_clusters_`)
             In the dtype of ``X`` (float32 stays float32).
         """
         X = self._validate_inference_data(X)

@@ -76,7 +76,7 @@ class PAC(_IterativeClusterer):
     labels_ : ndarray of shape (n_samples,)
         Cluster of each training sample (arg-max membership), from 0 to
         ``n_clusters_ - 1``.
-    memberships_ : ndarray of shape (n_samples, n_clusters_)
+    memberships_ : ndarray of shape (n_samples, `n_clusters_`)
         Fitted memberships ``P`` of the training samples.
     objective_ : float
         ``J_m = sum_ij sum_k p_ik^m p_jk d_ij`` at the end of the best restart.
@@ -87,7 +87,7 @@ class PAC(_IterativeClusterer):
         ``n_clusters``); empty ones are dropped with a warning.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has feature names.
 
     See Also
@@ -107,6 +107,13 @@ class PAC(_IterativeClusterer):
     The paper's ``predict`` for new samples is not spelled out; here a new
     sample gets the memberships Eq. 8 gives it against the fitted training
     memberships (all training samples count, none is excluded).
+
+    Dask arrays: ``predict`` maps over the blocks of a ``dask.array`` of rows
+    (lazily), but ``fit`` raises a ``TypeError``: a sweep is Gauss-Seidel,
+    each row's update reading the aggregates that the previous row changed,
+    so it cannot be split into blocks without changing the iterates (a
+    Jacobi-style block variant is a different algorithm). Compute the array
+    (``X.compute()``) or fit a subsample and ``predict`` the rest.
 
     References
     ----------
@@ -311,7 +318,7 @@ class PAC(_IterativeClusterer):
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_clusters_)
+        proba : ndarray of shape (n_samples, `n_clusters_`)
             Rows sum to one. On the training data these are the fitted
             memberships (up to the convergence tolerance).
         """
@@ -330,7 +337,8 @@ class PAC(_IterativeClusterer):
         Returns
         -------
         labels : ndarray of shape (n_samples,)
-            Cluster labels.
+            Cluster labels; for a Dask array of rows, a lazy Dask array
+            mapped over its blocks.
         """
         if is_dask_array(X):
             return self._predict_dask(X)

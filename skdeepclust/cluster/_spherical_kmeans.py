@@ -115,7 +115,9 @@ def assignment_pass(X, centers, labels=None, best=None):
 
     Each chunk's similarities come from one BLAS product and go through the
     arg-max and the per-cluster sums while the chunk is in cache; the
-    ``(n_samples, n_clusters)`` similarity matrix is never formed.
+    ``(n_samples, n_clusters)`` similarity matrix is never formed. The sums
+    are float64, so that how rows are grouped into chunks (or Dask blocks)
+    changes them only at float64 rounding.
 
     Parameters
     ----------
@@ -205,7 +207,7 @@ class SphericalKMeans(
 
     Attributes
     ----------
-    cluster_centers_ : ndarray of shape (n_clusters_, n_features)
+    cluster_centers_ : ndarray of shape (`n_clusters_`, n_features)
         Unit-norm centres.
     labels_ : ndarray of shape (n_samples,)
         Cluster of each training sample.
@@ -221,7 +223,7 @@ class SphericalKMeans(
         distinct directions).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has feature names.
 
     See Also
@@ -241,9 +243,15 @@ class SphericalKMeans(
     ``threadpoolctl``); ``benchmarks/bench_classical.py`` compares the fit
     with faiss and scikit-learn.
 
-    Dense and CSR sparse input are accepted. An empty cluster is re-seeded with
-    the row farthest (in cosine distance) from its centre. All-zero rows have no
-    direction; they get similarity 0 to every centre.
+    Dense, CSR sparse and Dask input are accepted. A ``dask.array`` of rows
+    (``pip install skdeepclust[dask]``) is fitted block by block with the
+    same chunk functions under the active Dask scheduler: each pass adds up
+    the blocks' per-cluster sums, k-means++ reads only its sampled rows, so
+    memory holds one block per worker and the labels; the result equals the
+    in-memory fit's up to float summation order. ``predict`` of a Dask array
+    is a lazy Dask array. An empty cluster is re-seeded with the row farthest
+    (in cosine distance) from its centre. All-zero rows have no direction;
+    they get similarity 0 to every centre.
 
     References
     ----------
@@ -413,7 +421,8 @@ class SphericalKMeans(
         Returns
         -------
         labels : ndarray of shape (n_samples,)
-            Cluster labels.
+            Cluster labels; for a Dask array of rows, a lazy Dask array
+            mapped over its blocks.
         """
         if is_dask_array(X):
             return self._predict_dask(X)
@@ -429,7 +438,7 @@ class SphericalKMeans(
 
         Returns
         -------
-        distances : ndarray of shape (n_samples, n_clusters_)
+        distances : ndarray of shape (n_samples, `n_clusters_`)
             In [0, 2], in the dtype of ``X``.
         """
         return 1.0 - self._similarities_to_centers(X)

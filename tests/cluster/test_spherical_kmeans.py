@@ -225,3 +225,4 @@ def test_n_init_auto_follows_scikit_learn(directional_blobs, init, expected, cap
     X, _ = directional_blobs
     SphericalKMeans(n_clusters=3, init=init, verbose=1, random_state=0).fit(X)
     assert capsys.readouterr().out.count("restart") == expected
+
