@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 PIP := $(PY) -m pip install --disable-pip-version-check --progress-bar off
 
-.PHONY: demo test bench bench-deep venv clean
+.PHONY: demo test docs docs-check bench bench-deep venv clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,16 @@ demo: $(VENV)/.installed-demo
 test: $(VENV)/.installed-test
 	$(PY) -m pytest
 
+# the documentation site (Sphinx, warnings are errors; the gallery runs the
+# examples/plot_*.py scripts on the CPU, a few minutes)
+docs: $(VENV)/.installed-docs
+	OMP_NUM_THREADS=1 $(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	@echo "site: docs/_build/html/index.html"
+
+# the build, then the index, an API page and a gallery page in headless Chromium
+docs-check: docs
+	$(PY) docs/check_site.py docs/_build/html
+
 bench: $(VENV)/.installed-bench
 	$(PY) -m pip install --disable-pip-version-check -q --no-deps fuzzy-c-means \
 		&& $(PY) -m pip install --disable-pip-version-check -q pydantic "typer<0.10" tabulate \
@@ -43,4 +53,4 @@ bench-deep: $(VENV)/.installed-bench
 	$(PY) benchmarks/bench_deep.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info docs/_build docs/generated docs/auto_examples

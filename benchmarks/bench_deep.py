@@ -404,9 +404,8 @@ def main():
             table(["method (budget)", "ACC", "NMI", "ARI", "ACC of k-means on embedding",
                    "fit time (s)"], rows)
             + f"\n\nEach deep row comes from `{runs_dir.name}/<method>.json` (rerun a "
-            f"method with `--methods`). ACC per epoch: [{plot.name}]({plot.name})"
-            + (f"; CCES ablation: [{ablation_plot.name}]({ablation_plot.name})."
-               if ablation else "."),
+            f"method with `--methods`).\n\n![ACC per epoch]({plot.name})"
+            + (f"\n\n![CCES ablation]({ablation_plot.name})" if ablation else ""),
         )
     if "throughput" not in skip:
         section(

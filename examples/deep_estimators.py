@@ -1,4 +1,6 @@
-"""Every deep estimator in one line, on scikit-learn's digits.
+"""
+Every deep estimator in one line, on scikit-learn's digits
+==========================================================
 
 Each estimator is a drop-in scikit-learn clusterer: ``fit_predict`` on an image
 array of shape (N, H, W), (N, H, W, C) or (N, C, H, W), or on a feature matrix

@@ -1,4 +1,6 @@
-"""Cluster scikit-learn's handwritten digits and compare with k-means.
+"""
+Cluster scikit-learn's handwritten digits and compare with k-means
+==================================================================
 
 Run with ``make demo`` (which sets up the environment) or
 ``python examples/demo_digits.py``. Prints ACC / NMI / ARI and the fit time of

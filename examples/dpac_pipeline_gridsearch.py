@@ -1,4 +1,6 @@
-"""DPACClusterer inside a Pipeline and a GridSearchCV scored by cluster accuracy.
+"""
+DPACClusterer inside a Pipeline and a GridSearchCV scored by cluster accuracy
+=============================================================================
 
 A ``Pipeline`` passes 2-D arrays between steps, so the digits go in as
 flattened rows and ``image_shape=(8, 8)`` tells DPAC to read them as images

@@ -88,7 +88,7 @@ COMMON_ATTRIBUTES_DOC = """
         The trained skorch net (``net_.module_`` is the torch network).
     n_features_in_ : int
         ``X.shape[1]`` of the training data.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has feature names."""
 
 
@@ -414,7 +414,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_clusters_)
+        proba : ndarray of shape (n_samples, `n_clusters_`)
             Rows sum to one (clusters dropped as empty are left out and the
             rest renormalised).
         """

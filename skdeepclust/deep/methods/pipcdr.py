@@ -246,7 +246,7 @@ class PIPCDRClusterer(BaseDeepClusterer):
 
     Attributes
     ----------{COMMON_ATTRIBUTES_DOC}
-    cluster_centers_ : ndarray of shape (n_clusters_, projection_dim)
+    cluster_centers_ : ndarray of shape (`n_clusters_`, projection_dim)
         Unit spherical k-means centroids of the target embeddings.
 
     See Also
