@@ -22,3 +22,14 @@ def table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def section_printer(out):
+    """A ``section(title, text)`` function: prints a Markdown section and
+    appends its lines to the list ``out`` (the results file's lines)."""
+
+    def section(title, text):
+        print(f"\n## {title}\n\n{text}", flush=True)
+        out.extend([f"## {title}", "", text, ""])
+
+    return section

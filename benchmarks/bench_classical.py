@@ -73,7 +73,7 @@ from skdeepclust.datasets import make_large_digits
 from skdeepclust.metrics import clustering_report
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _util import median_time, table  # noqa: E402
+from _util import median_time, section_printer, table  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 warnings.simplefilter("ignore", ConvergenceWarning)
@@ -605,9 +605,7 @@ def main_scale(args):
         "",
     ]
 
-    def section(title, text):
-        print(f"\n## {title}\n\n{text}", flush=True)
-        out.extend([f"## {title}", "", text, ""])
+    section = section_printer(out)
 
     equal, defaults = bench_spherical_vs_faiss(200_000, 50, 3)
     header = ["threads", "implementation", "time (s)", "SphericalKMeans / this",
@@ -696,9 +694,7 @@ def main():
         "",
     ]
 
-    def section(title, text):
-        print(f"\n## {title}\n\n{text}", flush=True)
-        out.extend([f"## {title}", "", text, ""])
+    section = section_printer(out)
 
     n_large = 10000 if quick else 70000
     r_large = bench_pac_large(n_large, 20)

@@ -52,7 +52,7 @@ from skdeepclust.deep.callbacks import ClusteringScore
 from skdeepclust.metrics import clustering_report
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _util import median_time, table  # noqa: E402
+from _util import median_time, section_printer, table  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TIME_LIMIT_SECONDS = 600
@@ -377,9 +377,7 @@ def main():
         "",
     ]
 
-    def section(title, text):
-        print(f"\n## {title}\n\n{text}", flush=True)
-        out.extend([f"## {title}", "", text, ""])
+    section = section_printer(out)
 
     RESULTS.mkdir(exist_ok=True)
     suffix = "_quick" if args.quick else ""
