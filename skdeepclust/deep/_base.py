@@ -2,6 +2,7 @@
 
 import copy
 import dataclasses
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -64,6 +65,15 @@ COMMON_PARAMETERS_DOC = """
     device : "auto", str or torch.device, default="auto"
         Where to train; "auto" picks CUDA when available. Mixed precision is
         used on CUDA.
+    data_location : {"auto", "device", "host"}, default="auto"
+        Where the training data live during ``fit``. "device": moved to the
+        device once (fastest). "host": kept in host memory as given (a
+        ``numpy.memmap`` stays on disk, pages read as batches need them) and
+        each batch is gathered there and moved to the device (pinned,
+        non-blocking on CUDA). "auto": "device" unless the data take more
+        than half of the CUDA device's free memory. On the CPU both are the
+        same memory; an (N, H, W) or (N, C, H, W) uint8 or float32 memmap is
+        not copied (channels-last images are transposed into memory).
     random_state : int, RandomState instance or None, default=None
         Seeds weights, batches and views. With a fixed seed, fits on the CPU
         give identical labels (the global torch RNG is left untouched).
@@ -145,6 +155,16 @@ def _batch_size_runs(method, batch_size, n_samples):
     return runs or [[batch_size, 0]]
 
 
+def _as_tensor(data):
+    """The training array as a tensor that shares its memory (no copy).
+
+    A read-only ``numpy.memmap`` is fine: training only reads it.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.from_numpy(data)
+
+
 class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     """Base class of the deep clustering estimators.
 
@@ -173,6 +193,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "augment": [StrOptions({"auto"} | set(VIEW_POLICIES)), ViewPolicy, callable],
         "device": [StrOptions({"auto"}), str, torch.device],
+        "data_location": [StrOptions({"auto", "device", "host"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "callbacks": [None, list],
@@ -244,6 +265,15 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
             check_matches(spec, X)
         return to_network_layout(X, spec), spec
 
+    def _data_on_device(self, data, device):
+        """Whether the training data move to the device (``data_location``)."""
+        if self.data_location != "auto":
+            return self.data_location == "device"
+        if not device.startswith("cuda"):
+            return True
+        free, _ = torch.cuda.mem_get_info(torch.device(device))
+        return data.nbytes <= 0.5 * free
+
     def _resolve_device(self):
         if isinstance(self.device, str) and self.device == "auto":
             return "cuda" if torch.cuda.is_available() else "cpu"
@@ -263,11 +293,13 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         else:
             offset, scale = 0.0, 1.0
         # per-channel (images) or per-feature sums in float64, a chunk at a time:
-        # a float64 copy of 60,000 CIFAR images would take 1.5 GB
+        # a float64 copy of 60,000 CIFAR images would take 1.5 GB; chunks of
+        # about 4 MB keep the pass's own memory small next to a memmap's
         axes = (0, 2, 3) if spec.kind == "image" else (0,)
         total = total_sq = 0.0
-        for start in range(0, len(data), 4096):
-            chunk = (data[start:start + 4096].astype(np.float64) - offset) * scale
+        rows = max(1, 2**19 // max(1, int(np.prod(data.shape[1:]))))
+        for start in range(0, len(data), rows):
+            chunk = (data[start:start + rows].astype(np.float64) - offset) * scale
             total = total + chunk.sum(axis=axes)
             total_sq = total_sq + (chunk * chunk).sum(axis=axes)
         count = data.size / np.size(total)
@@ -364,7 +396,8 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
             self._warm_start(net, spec)
             generator = torch.Generator(device=device).manual_seed(seed)
             net.views_ = Views(weak, strong, generator)
-            net.set_training_data(torch.from_numpy(data), to_float)
+            net.set_training_data(_as_tensor(data), to_float,
+                                  on_device=self._data_on_device(data, device))
             try:
                 # one partial_fit per run of stages sharing a batch size: the
                 # iterator is built per call; epochs and history continue

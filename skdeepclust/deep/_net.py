@@ -83,8 +83,8 @@ class DeepClusteringNet(NeuralNet):
             setattr(self, name + "_", optimizer)
         return self
 
-    def set_training_data(self, data, to_float):
-        """Put the training tensor on the device before ``fit``.
+    def set_training_data(self, data, to_float, on_device=True):
+        """Put the training tensor on the device (or keep it on the host) before ``fit``.
 
         Parameters
         ----------
@@ -93,8 +93,12 @@ class DeepClusteringNet(NeuralNet):
         to_float : callable
             Turns a raw batch into the float tensor the views and the network
             read (uint8 to [0, 1], float images rescaled, tabular unchanged).
+        on_device : bool, default=True
+            Move the whole tensor to the device once; otherwise every batch is
+            gathered on the host and moved (see :meth:`batch`).
         """
-        self.train_data_ = data.to(self.device)
+        self.train_data_ = data.to(self.device) if on_device else data
+        self.data_on_device_ = on_device
         self.to_float_ = to_float
         # per-fit state of the method (support sets, boxes, pseudo-labels)
         self.fit_state_ = {}
@@ -107,13 +111,23 @@ class DeepClusteringNet(NeuralNet):
 
     def release_training_data(self):
         """Drop the training tensor and per-fit state (they are not pickled)."""
-        for name in ("train_data_", "to_float_", "grad_scaler_", "views_", "fit_state_"):
+        for name in ("train_data_", "data_on_device_", "to_float_", "grad_scaler_", "views_",
+                     "fit_state_"):
             self.__dict__.pop(name, None)
 
     def batch(self, indices):
         """Float batch of training samples on the device."""
-        indices = torch.as_tensor(indices, device=self.device)
-        return self.to_float_(self.train_data_[indices])
+        data = self.train_data_
+        if self.data_on_device_:
+            return self.to_float_(data[torch.as_tensor(indices, device=data.device)])
+        # host-resident data: gather in row order (a memmap reads its pages
+        # sequentially), restore the batch order, move (pinned, non-blocking)
+        indices = torch.as_tensor(indices, device="cpu")
+        order = torch.argsort(indices)
+        raw = data[indices[order]][torch.argsort(order)]
+        if torch.device(self.device).type == "cuda":
+            raw = raw.pin_memory()
+        return self.to_float_(raw.to(self.device, non_blocking=True))
 
     @property
     def epoch(self):
@@ -204,7 +218,7 @@ class DeepClusteringNet(NeuralNet):
         to_float = to_float or self.to_float_
         was_training = self.module_.training
         self._set_training(False)
-        chunks = []
+        results = None
         try:
             with torch.no_grad():
                 for start in range(0, len(data), batch_size):
@@ -217,14 +231,23 @@ class DeepClusteringNet(NeuralNet):
                     x = to_float(batch.to(self.device))
                     with self.autocast():
                         out = fn(x)
-                    chunks.append({k: v[:n_rows] for k, v in out.items()}
-                                  if isinstance(out, dict) else out[:n_rows])
+                    parts = out if isinstance(out, dict) else {None: out}
+                    if results is None:
+                        # one buffer per output for all rows, filled batch by
+                        # batch: a list of per-batch outputs, freed and
+                        # allocated between the large temporaries of each
+                        # batch, fragments the heap (hundreds of MB on 200,000
+                        # images with glibc's malloc)
+                        results = {key: value.new_empty((len(data), *value.shape[1:]))
+                                   for key, value in parts.items()}
+                    for key, value in parts.items():
+                        results[key][start:start + n_rows] = value[:n_rows]
         finally:
             # called during training too (callbacks): restore the mode
             self._set_training(was_training)
-        if chunks and isinstance(chunks[0], dict):
-            return {k: torch.cat([c[k] for c in chunks]) for k in chunks[0]}
-        return torch.cat(chunks)
+        if results is None:
+            raise ValueError("eval_pass needs at least one row of data.")
+        return results[None] if None in results else results
 
     def infer_all(self, data, to_float, batch_size):
         """Inference outputs for all rows of a raw array, as float32 numpy.

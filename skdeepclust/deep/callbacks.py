@@ -21,13 +21,17 @@ class EpochLog(Callback):
     """Per-epoch means of the loss terms, the stage and the throughput.
 
     The terms arrive in skorch's step dict (every tensor of a training step's
-    result but ``loss``); they are kept on the device during the epoch and
-    averaged at its end (one synchronisation per term and epoch). Writes
-    ``stage``, ``samples_per_sec`` and each term into the net's history.
+    result but ``loss``); their running sums stay on the device during the
+    epoch (one float64 accumulator per term, added to in place: no
+    synchronisation per batch, and no small tensor per batch left between
+    the step's large temporaries to fragment the heap) and are divided at its
+    end. Writes ``stage``, ``samples_per_sec`` and each term into the net's
+    history.
     """
 
     def on_epoch_begin(self, net, **kwargs):
-        self._terms = {}
+        self._sums = {}
+        self._counts = {}
         self._samples = 0
         self._start = time.perf_counter()
 
@@ -36,7 +40,12 @@ class EpochLog(Callback):
             return
         for name, value in step.items():
             if name != "loss" and torch.is_tensor(value):
-                self._terms.setdefault(name, []).append(value.float())
+                if name not in self._sums:
+                    self._sums[name] = torch.zeros((), dtype=torch.float64,
+                                                   device=value.device)
+                    self._counts[name] = 0
+                self._sums[name] += value.detach().double().mean()
+                self._counts[name] += 1
         indices = batch[0] if isinstance(batch, (tuple, list)) else batch
         self._samples += len(indices)
 
@@ -44,10 +53,10 @@ class EpochLog(Callback):
         seconds = time.perf_counter() - self._start
         net.history.record("stage", net.method.stage(net.epoch))
         net.history.record("samples_per_sec", self._samples / max(seconds, 1e-9))
-        for name, values in self._terms.items():
-            net.history.record(name, float(torch.stack(values).mean()))
+        for name, total in self._sums.items():
+            net.history.record(name, float(total) / self._counts[name])
         # no device tensors stay behind in a pickled net
-        self._terms = {}
+        self._sums, self._counts = {}, {}
 
 
 class StageLearningRate(Callback):

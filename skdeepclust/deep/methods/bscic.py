@@ -312,6 +312,7 @@ class BSCICClusterer(BaseDeepClusterer):
         balance_weight=0.0,
         augment="auto",
         device="auto",
+        data_location="auto",
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -333,6 +334,7 @@ class BSCICClusterer(BaseDeepClusterer):
         self.balance_weight = balance_weight
         self.augment = augment
         self.device = device
+        self.data_location = data_location
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks

@@ -151,6 +151,7 @@ class CCClusterer(BaseDeepClusterer):
         cluster_temperature=1.0,
         augment="auto",
         device="auto",
+        data_location="auto",
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -166,6 +167,7 @@ class CCClusterer(BaseDeepClusterer):
         self.cluster_temperature = cluster_temperature
         self.augment = augment
         self.device = device
+        self.data_location = data_location
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks

@@ -255,6 +255,7 @@ class CCESClusterer(BaseDeepClusterer):
         box_threshold=0.1,
         augment="auto",
         device="auto",
+        data_location="auto",
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -277,6 +278,7 @@ class CCESClusterer(BaseDeepClusterer):
         self.box_threshold = box_threshold
         self.augment = augment
         self.device = device
+        self.data_location = data_location
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks

@@ -275,6 +275,7 @@ class DPACClusterer(BaseDeepClusterer):
         pretrain_views="weak_strong",
         augment="auto",
         device="auto",
+        data_location="auto",
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -296,6 +297,7 @@ class DPACClusterer(BaseDeepClusterer):
         self.pretrain_views = pretrain_views
         self.augment = augment
         self.device = device
+        self.data_location = data_location
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks

@@ -339,6 +339,7 @@ class PIPCDRClusterer(BaseDeepClusterer):
         predictor_lr_factor=10.0,
         augment="auto",
         device="auto",
+        data_location="auto",
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -362,6 +363,7 @@ class PIPCDRClusterer(BaseDeepClusterer):
         self.predictor_lr_factor = predictor_lr_factor
         self.augment = augment
         self.device = device
+        self.data_location = data_location
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
