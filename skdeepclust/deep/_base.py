@@ -16,9 +16,9 @@ from skorch.callbacks import ProgressBar
 from ..cluster._base import check_n_clusters, compact_labels, warn_empty_clusters
 from ._input import check_matches, infer_spec, to_network_layout
 from ._net import DeepClusteringNet, history_records
-from .callbacks import EpochLog, StageLearningRate
 from .augment import VIEW_POLICIES, ViewPolicy, Views, default_view_makers
 from .backbones import BACKBONES, Standardize, build_backbone
+from .callbacks import EpochLog, StageLearningRate
 
 # Shared docstring pieces for the subclasses' Parameters sections.
 COMMON_PARAMETERS_DOC = """

@@ -16,7 +16,6 @@ import torch
 from skorch import NeuralNet
 from skorch.utils import TeeGenerator
 
-
 _ROW_MULTIPLE = 16
 # keyword names of skorch's ``notify``, which passes the step dict to callbacks
 _RESERVED_TERM_NAMES = frozenset({"self", "method_name", "batch", "training", "y_pred"})

@@ -31,6 +31,7 @@ from .contrastive_crop import (
 )
 from .geometry import affine_theta, compose_theta, resized_crop_theta, warp
 from .photometric import (
+    _rotate_hue,  # noqa: F401  (tests)
     color_jitter,
     cutout,
     gaussian_blur,
@@ -38,7 +39,6 @@ from .photometric import (
     grayscale,
     random_grayscale,
 )
-from .photometric import _rotate_hue  # noqa: F401  (tests)
 from .policies import (
     AFFINE,
     SIMCLR,
@@ -48,8 +48,11 @@ from .policies import (
     auto_policy,
     resolve_policy,
 )
-from .randaugment import RAND_AUGMENT_OPS, rand_augment
-from .randaugment import _choose_ops  # noqa: F401  (tests)
+from .randaugment import (
+    RAND_AUGMENT_OPS,
+    _choose_ops,  # noqa: F401  (tests)
+    rand_augment,
+)
 from .views import ImageViews, TabularViews, Views, default_view_makers
 
 __all__ = [

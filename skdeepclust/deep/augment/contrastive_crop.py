@@ -11,6 +11,7 @@ from skorch.callbacks import Callback
 
 from ._sampling import _bernoulli, _beta, _uniform
 
+
 def contrastive_crop_theta(boxes, scale, ratio, flip_p, alpha, generator):
     """Affine maps of ContrastiveCrop's crops (Peng et al., CVPR 2022).
 

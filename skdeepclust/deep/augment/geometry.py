@@ -7,6 +7,7 @@ import torch.nn.functional as F
 
 from ._sampling import _bernoulli, _uniform
 
+
 def warp(x, theta):
     """Resample images through per-image affine maps.
 
