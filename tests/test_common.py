@@ -41,3 +41,18 @@ def test_sklearn_compatible_classical(estimator, check):
 @parametrize_with_checks(DEEP)
 def test_sklearn_compatible_deep(estimator, check):
     check(estimator)
+
+
+def test_classical_estimators_do_not_import_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys, skdeepclust\n"
+            "skdeepclust.PAC, skdeepclust.SphericalKMeans, skdeepclust.FuzzyCMeans\n"
+            "import skdeepclust.metrics, skdeepclust.datasets\n"
+            "assert 'torch' not in sys.modules, 'torch was imported'\n"
+            "from skdeepclust import DPACClusterer\n"
+            "assert 'torch' in sys.modules and DPACClusterer.__name__ == 'DPACClusterer'\n"
+            "assert 'CCClusterer' in dir(skdeepclust)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
