@@ -2,6 +2,7 @@
 
 import copy
 import dataclasses
+import types
 import warnings
 from numbers import Integral, Real
 
@@ -14,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import ProgressBar
 
 from ..cluster._base import check_n_clusters, compact_labels, warn_empty_clusters
-from ._input import check_matches, infer_spec, to_network_layout
+from ._input import LazyRows, check_matches, infer_spec, is_row_source, to_network_layout
 from ._net import DeepClusteringNet, history_records
 from .augment import VIEW_POLICIES, ViewPolicy, Views, default_view_makers
 from .backbones import BACKBONES, Standardize, build_backbone
@@ -73,7 +74,10 @@ COMMON_PARAMETERS_DOC = """
         non-blocking on CUDA). "auto": "device" unless the data take more
         than half of the CUDA device's free memory. On the CPU both are the
         same memory; an (N, H, W) or (N, C, H, W) uint8 or float32 memmap is
-        not copied (channels-last images are transposed into memory).
+        not copied (channels-last images are transposed into memory). A lazy
+        array-like of rows (``h5py.Dataset``, ``zarr.Array``: ``shape``,
+        ``dtype`` and row indexing) is read batch by batch and never whole,
+        unless "device" asks to move it.
     random_state : int, RandomState instance or None, default=None
         Seeds weights, batches and views. With a fixed seed, fits on the CPU
         give identical labels (the global torch RNG is left untouched).
@@ -250,6 +254,8 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     # -- input -----------------------------------------------------------------------
 
     def _validate_input(self, X, reset):
+        if is_row_source(X):
+            return self._validate_row_source(X, reset)
         X = validate_data(
             self,
             X,
@@ -265,8 +271,29 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
             check_matches(spec, X)
         return to_network_layout(X, spec), spec
 
+    def _validate_row_source(self, X, reset):
+        """What ``validate_data`` checks, for a lazy array-like (nothing is read)."""
+        shape = tuple(int(size) for size in X.shape)
+        layout = types.SimpleNamespace(shape=shape, ndim=len(shape))
+        n_samples = shape[0]
+        if n_samples < (2 if reset else 1):
+            raise ValueError(f"Found array with {n_samples} sample(s) (shape="
+                             f"{tuple(X.shape)}) while a minimum of "
+                             f"{2 if reset else 1} is required.")
+        if reset:
+            self.n_features_in_ = shape[1]
+            spec = infer_spec(layout, self.image_shape)
+        else:
+            check_is_fitted(self, "net_")
+            spec = self._input_spec
+            check_matches(spec, layout)
+        return LazyRows(X, spec), spec
+
     def _data_on_device(self, data, device):
         """Whether the training data move to the device (``data_location``)."""
+        if isinstance(data, LazyRows):
+            # read lazily unless asked: moving it means reading it all
+            return self.data_location == "device"
         if self.data_location != "auto":
             return self.data_location == "device"
         if not device.startswith("cuda"):
@@ -285,19 +312,22 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
 
     def _input_statistics(self, data, spec):
         """Offset/scale to float and the mean/std the network standardises with."""
+        # chunks of about 4 MB in float64: a float64 copy of 60,000 CIFAR
+        # images would take 1.5 GB, and a memmap or lazy source stays unread
+        rows = max(1, 2**19 // max(1, int(np.prod(data.shape[1:]))))
         if data.dtype == np.uint8:
             offset, scale = 0.0, 1.0 / 255.0
         elif spec.kind == "image":
-            low, high = float(data.min()), float(data.max())
+            low, high = np.inf, -np.inf
+            for start in range(0, len(data), rows):
+                chunk = data[start:start + rows]
+                low, high = min(low, float(chunk.min())), max(high, float(chunk.max()))
             offset, scale = low, 1.0 / (high - low) if high > low else 1.0
         else:
             offset, scale = 0.0, 1.0
-        # per-channel (images) or per-feature sums in float64, a chunk at a time:
-        # a float64 copy of 60,000 CIFAR images would take 1.5 GB; chunks of
-        # about 4 MB keep the pass's own memory small next to a memmap's
+        # per-channel (images) or per-feature sums in float64, a chunk at a time
         axes = (0, 2, 3) if spec.kind == "image" else (0,)
         total = total_sq = 0.0
-        rows = max(1, 2**19 // max(1, int(np.prod(data.shape[1:]))))
         for start in range(0, len(data), rows):
             chunk = (data[start:start + rows].astype(np.float64) - offset) * scale
             total = total + chunk.sum(axis=axes)
@@ -396,8 +426,13 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
             self._warm_start(net, spec)
             generator = torch.Generator(device=device).manual_seed(seed)
             net.views_ = Views(weak, strong, generator)
-            net.set_training_data(_as_tensor(data), to_float,
-                                  on_device=self._data_on_device(data, device))
+            on_device = self._data_on_device(data, device)
+            if isinstance(data, LazyRows):
+                # a lazy source is gathered batch by batch (or read whole to move it)
+                train_data = _as_tensor(data[:]) if on_device else data
+            else:
+                train_data = _as_tensor(data)
+            net.set_training_data(train_data, to_float, on_device=on_device)
             try:
                 # one partial_fit per run of stages sharing a batch size: the
                 # iterator is built per call; epochs and history continue

@@ -10,6 +10,10 @@ Deep estimators accept
 
 as uint8 (0-255) or any float range. Everything becomes a float32 tensor of
 shape (N, D) or (N, C, H, W).
+
+Besides numpy arrays (and memmaps, read in place), any array-like that
+indexes rows lazily, such as an ``h5py.Dataset`` or a ``zarr.Array``, is
+read batch by batch through :class:`LazyRows`, without loading it whole.
 """
 
 from dataclasses import dataclass
@@ -147,3 +151,69 @@ def to_network_layout(X, spec):
     elif spec.channels_last:
         X = np.moveaxis(X, -1, 1)
     return np.ascontiguousarray(X)
+
+
+def is_row_source(X):
+    """Whether ``X`` is a lazy array-like of rows (not numpy, sparse, pandas or torch).
+
+    It needs ``shape`` (2 to 4 dimensions), a numpy-compatible ``dtype`` and
+    ``__getitem__`` with slices and increasing integer arrays, as
+    ``h5py.Dataset`` and ``zarr.Array`` have.
+    """
+    if isinstance(X, np.ndarray) or not hasattr(X, "__getitem__"):
+        return False
+    module = type(X).__module__
+    if module.startswith(("scipy.sparse", "pandas", "torch", "dask")):
+        return False
+    shape, dtype = getattr(X, "shape", None), getattr(X, "dtype", None)
+    if shape is None or dtype is None or not 2 <= len(shape) <= 4:
+        return False
+    try:
+        return np.dtype(dtype).kind in "uif"
+    except TypeError:
+        return False
+
+
+class LazyRows:
+    """Rows of a lazy array-like, read on demand in the network's layout.
+
+    Indexing with a slice or an increasing integer array reads those rows from
+    the source and returns them as the network reads them: uint8 stays uint8,
+    other numbers become float32, images get (N, C, H, W). Float rows are
+    checked for NaN and infinity as they are read.
+
+    Parameters
+    ----------
+    source : array-like
+        See :func:`is_row_source`.
+    spec : InputSpec
+    """
+
+    def __init__(self, source, spec):
+        self.source = source
+        self.spec = spec
+        self.dtype = np.dtype(np.uint8 if np.dtype(source.dtype) == np.uint8
+                              else np.float32)
+        sample = spec.image_shape if spec.kind == "image" else tuple(spec.sample_shape)
+        self.shape = (int(source.shape[0]), *sample)
+
+    def __len__(self):
+        return self.shape[0]
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape))
+
+    @property
+    def nbytes(self):
+        return self.size * self.dtype.itemsize
+
+    def __getitem__(self, index):
+        rows = np.asarray(self.source[index])
+        if rows.dtype.kind == "f" and not np.all(np.isfinite(rows)):
+            raise ValueError("Input X contains NaN or infinity.")
+        return to_network_layout(rows, self.spec)

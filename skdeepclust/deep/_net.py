@@ -87,8 +87,9 @@ class DeepClusteringNet(NeuralNet):
 
         Parameters
         ----------
-        data : Tensor of shape (N, ...)
-            Raw training samples (uint8 or float32).
+        data : Tensor of shape (N, ...) or LazyRows
+            Raw training samples (uint8 or float32); a lazy source only with
+            ``on_device=False``.
         to_float : callable
             Turns a raw batch into the float tensor the views and the network
             read (uint8 to [0, 1], float images rescaled, tabular unchanged).
@@ -123,7 +124,12 @@ class DeepClusteringNet(NeuralNet):
         # sequentially), restore the batch order, move (pinned, non-blocking)
         indices = torch.as_tensor(indices, device="cpu")
         order = torch.argsort(indices)
-        raw = data[indices[order]][torch.argsort(order)]
+        rows = indices[order]
+        if torch.is_tensor(data):
+            raw = data[rows]
+        else:  # a lazy source (h5py, zarr...) wants increasing numpy indices
+            raw = torch.from_numpy(data[rows.numpy()])
+        raw = raw[torch.argsort(order)]
         if torch.device(self.device).type == "cuda":
             raw = raw.pin_memory()
         return self.to_float_(raw.to(self.device, non_blocking=True))
