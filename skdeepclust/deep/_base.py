@@ -15,7 +15,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import ProgressBar
 
 from ..cluster._base import check_n_clusters, compact_labels, warn_empty_clusters
-from ._input import LazyRows, check_matches, infer_spec, is_row_source, to_network_layout
+from ._input import (
+    LazyRows,
+    check_matches,
+    infer_spec,
+    is_row_source,
+    to_network_layout,
+)
 from ._net import DeepClusteringNet, history_records
 from .augment import VIEW_POLICIES, ViewPolicy, Views, default_view_makers
 from .backbones import BACKBONES, Standardize, build_backbone
