@@ -29,34 +29,25 @@ def blobs():
 CHUNKS = (250, 6)
 
 
-@pytest.mark.parametrize("params", [
-    {},
-    {"init": "random", "n_init": 3},
-    {"init_size": 200, "n_init": 2},
-    {"max_iter": 2, "tol": 0.0},
+@pytest.mark.parametrize("Estimator, params", [
+    (SphericalKMeans, {}),
+    (SphericalKMeans, {"init": "random", "n_init": 3}),
+    (SphericalKMeans, {"init_size": 200, "n_init": 2}),
+    (SphericalKMeans, {"max_iter": 2, "tol": 0.0}),
+    (FuzzyCMeans, {}),
+    (FuzzyCMeans, {"init": "random", "n_init": 3}),
+    (FuzzyCMeans, {"init_size": 200, "m": 1.5}),
 ])
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_spherical_kmeans_on_dask_equals_in_memory(blobs, params):
+def test_dask_fit_equals_in_memory(blobs, Estimator, params):
     X, _ = blobs
-    memory = SphericalKMeans(5, random_state=0, **params).fit(X)
-    lazy = SphericalKMeans(5, random_state=0, **params).fit(da.from_array(X, chunks=CHUNKS))
-    np.testing.assert_array_equal(lazy.labels_, memory.labels_)
-    np.testing.assert_allclose(lazy.cluster_centers_, memory.cluster_centers_, atol=1e-12)
-    assert lazy.n_iter_ == memory.n_iter_
-    assert lazy.inertia_ == pytest.approx(memory.inertia_, rel=1e-12)
-    assert lazy.n_features_in_ == 6
-
-
-@pytest.mark.parametrize("params", [{}, {"init": "random", "n_init": 3},
-                                    {"init_size": 200, "m": 1.5}])
-def test_fuzzy_cmeans_on_dask_equals_in_memory(blobs, params):
-    X, _ = blobs
-    memory = FuzzyCMeans(5, random_state=0, **params).fit(X)
-    lazy = FuzzyCMeans(5, random_state=0, **params).fit(da.from_array(X, chunks=CHUNKS))
+    memory = Estimator(5, random_state=0, **params).fit(X)
+    lazy = Estimator(5, random_state=0, **params).fit(da.from_array(X, chunks=CHUNKS))
     np.testing.assert_array_equal(lazy.labels_, memory.labels_)
     np.testing.assert_allclose(lazy.cluster_centers_, memory.cluster_centers_, atol=1e-10)
     assert lazy.n_iter_ == memory.n_iter_
     assert lazy.objective_ == pytest.approx(memory.objective_, rel=1e-10)
+    assert lazy.n_features_in_ == 6
 
 
 def test_float32_dask_fit_gives_the_same_partition(blobs):
