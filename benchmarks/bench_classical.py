@@ -237,7 +237,7 @@ def bench_fcm(X, K, n_iter, repeats, label, m=2.0):
     # "k-means++" start). Uniformly random memberships put every centre at the
     # grand mean, from where m=2 takes hundreds of iterations to separate them.
     seeds, _ = kmeans_plusplus(X, K, random_state=0)
-    U0 = fcm_memberships_of(X, seeds, m)[0]
+    U0 = fcm_memberships_of(X, seeds, m)
     rows = []
 
     # fuzzy-c-means stops on its own rule (error >= 1e-9 is enforced); count its

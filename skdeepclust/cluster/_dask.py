@@ -39,10 +39,9 @@ def check_dask_rows(estimator, X, reset):
     X = X.rechunk({1: -1})
     n_samples, n_features = X.shape
     if reset:
-        if n_samples < estimator.n_clusters:
-            raise ValueError(
-                f"n_samples={n_samples} should be >= n_clusters={estimator.n_clusters}: "
-                "a clustering needs at least one sample per cluster.")
+        from ._base import check_n_clusters  # (_base imports this module)
+
+        check_n_clusters(estimator.n_clusters, n_samples)
         estimator.n_features_in_ = n_features
         if hasattr(estimator, "feature_names_in_"):
             del estimator.feature_names_in_

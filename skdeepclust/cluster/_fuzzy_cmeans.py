@@ -36,45 +36,26 @@ def squared_distances(X, centers, x_sq_norms=None):
     return sq_dist
 
 
-def memberships(X, centers, m, x_sq_norms=None, out=None, need_memberships=True):
-    """FCM memberships of rows to centres, with their m-th powers.
+def memberships(X, centers, m):
+    """FCM memberships of rows to centres (for ``predict_proba``).
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
     centers : ndarray of shape (n_clusters, n_features)
     m : float
-    x_sq_norms : ndarray of shape (n_samples,), optional
-        Precomputed ``||x_i||^2``.
-    out : ndarray of shape (n_samples, n_clusters), optional
-        Reused for the products and then the weights ``W`` (saves a fresh
-        allocation, and its page faults, on every iteration of a large fit).
-    need_memberships : bool, default=True
-        Also return ``U`` (the loop of a fit needs only ``W``).
 
     Returns
     -------
-    U : ndarray of shape (n_samples, n_clusters) or None
-        Memberships.
-    W : ndarray of shape (n_samples, n_clusters)
-        ``U ** m``.
-    weight_sums : ndarray of shape (n_clusters,)
-        Column sums of ``W``.
-    objective : float
-        ``J_m = sum_ik u_ik^m ||x_i - c_k||^2``.
+    U : ndarray of shape (n_samples, n_clusters)
+        Memberships; rows sum to one.
     """
-    if x_sq_norms is None:
-        x_sq_norms = np.einsum("ij,ij->i", X, X)
     shape = (X.shape[0], centers.shape[0])
-    W = np.empty(shape, dtype=X.dtype) if out is None else out
-    np.matmul(X, centers.T, out=W)  # the products, overwritten by W row by row
-    U = np.empty(shape if need_memberships else (0, shape[1]), dtype=X.dtype)
-    weight_sums = np.empty(centers.shape[0], dtype=np.float64)
-    objective = fcm_memberships(
-        W, x_sq_norms, np.einsum("ij,ij->i", centers, centers), float(m),
-        U, W, weight_sums,
-    )
-    return (U if need_memberships else None), W, weight_sums, float(objective)
+    W = X @ centers.T  # the products, overwritten by U ** m row by row
+    U = np.empty(shape, dtype=X.dtype)
+    fcm_memberships(W, np.einsum("ij,ij->i", X, X), np.einsum("ij,ij->i", centers, centers),
+                    float(m), U, W, np.empty(shape[1]))
+    return U
 
 
 def fcm_pass(X, x_sq_norms, centers, m, labels=None):
@@ -160,7 +141,8 @@ def fcm_objective(X, centers, m):
         ``sum_ik u_ik^m ||x_i - c_k||^2`` with ``u`` the FCM memberships.
     """
     X = np.ascontiguousarray(X, dtype=np.float64)
-    return memberships(X, np.asarray(centers, dtype=np.float64), m)[3]
+    return fcm_pass(X, np.einsum("ij,ij->i", X, X), np.asarray(centers, dtype=np.float64),
+                    m)[2]
 
 
 class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeClusterer):
@@ -378,7 +360,7 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
             Rows sum to one.
         """
         X = self._validate_inference_data(X)
-        return memberships(X, self.cluster_centers_.astype(X.dtype), self.m)[0]
+        return memberships(X, self.cluster_centers_.astype(X.dtype), self.m)
 
     def predict(self, X):
         """Cluster of largest membership (the nearest centre) for each sample.
