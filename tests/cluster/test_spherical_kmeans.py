@@ -226,3 +226,13 @@ def test_n_init_auto_follows_scikit_learn(directional_blobs, init, expected, cap
     SphericalKMeans(n_clusters=3, init=init, verbose=1, random_state=0).fit(X)
     assert capsys.readouterr().out.count("restart") == expected
 
+
+
+def test_farthest_rows_are_the_stable_sort_prefix():
+    from skdeepclust.cluster._spherical_kmeans import farthest_rows
+
+    rng = np.random.RandomState(0)
+    best = rng.choice([0.1, 0.2, 0.5, 0.9], size=200).astype(np.float32)  # many ties
+    for n in (0, 1, 3, 17, 60, 199, 200, 250):
+        np.testing.assert_array_equal(farthest_rows(best, n),
+                                      np.argsort(best, kind="stable")[:n])
