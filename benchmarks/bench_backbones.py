@@ -2,7 +2,9 @@
 
 One Adam step (forward, backward, update) on a batch of 256 random 28x28
 grey images, one torch thread, for ``backbone="convnet"`` and
-``backbone="convnet2"``; prints images per second and their ratio.
+``backbone="convnet2"``; prints images per second and their ratio, and the
+same steps with the weights and maps in the default (contiguous, NCHW)
+layout against the channels-last layout the backbones use.
 
     python benchmarks/bench_backbones.py [--size 28] [--batch 256] [--repeats 10]
 """
@@ -20,12 +22,20 @@ VARIANTS = {
 }
 
 
-def images_per_second(net, batch, repeats):
+def images_per_second(net, batch, repeats, channels_last=True):
+    """Median images/s of an Adam step; ``channels_last=False`` runs NCHW."""
+    if not channels_last:
+        net.blocks.to(memory_format=torch.contiguous_format)
     optimizer = torch.optim.Adam(net.parameters())
+
+    def forward():
+        if channels_last:
+            return net(batch)
+        return net.pool(net.blocks(batch.contiguous()))
 
     def step():
         optimizer.zero_grad(set_to_none=True)
-        net(batch).square().mean().backward()
+        forward().square().mean().backward()
         optimizer.step()
 
     step()  # warm-up
@@ -52,7 +62,10 @@ def main():
         net = SmallConvNet(1, args.size, **kwargs)
         n_params = sum(p.numel() for p in net.parameters())
         rates[name] = images_per_second(net, batch, args.repeats)
-        print(f"{name:<9} {n_params:>9,} parameters  {rates[name]:>7.0f} images/s")
+        nchw = images_per_second(SmallConvNet(1, args.size, **kwargs), batch, args.repeats,
+                                 channels_last=False)
+        print(f"{name:<9} {n_params:>9,} parameters  {rates[name]:>7.0f} images/s "
+              f"(NCHW layout: {nchw:.0f}, channels-last / NCHW: {rates[name] / nchw:.2f}x)")
     print(f"convnet2 / convnet: {rates['convnet2'] / rates['convnet']:.2f}x")
 
 
