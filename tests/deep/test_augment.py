@@ -132,7 +132,7 @@ def _spec(channels, size):
 
 
 @pytest.mark.parametrize("channels,size,expected", [
-    (1, 8, "affine"), (3, 16, "affine"), (1, 28, "simclr"), (1, 96, "simclr"),
+    (1, 8, "affine"), (3, 16, "affine"), (1, 28, "crop_affine"), (1, 96, "crop_affine"),
     (3, 32, "simclr"), (3, 96, "simclr")])
 def test_auto_policy_rule(channels, size, expected):
     assert A.auto_policy(_spec(channels, size)).name == expected

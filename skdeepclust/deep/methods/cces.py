@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._base import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, BaseDeepClusterer
-from ..augment import ContrastiveCropBoxes, ImageViews
+from ..augment import ContrastiveCropBoxes, ImageViews, auto_policy
 from ..losses import ClusterContrastiveLoss, contrastive_terms
 from ..support import FeatureQueue
 from ._base import ClusteringMethod
@@ -294,7 +294,7 @@ class CCESClusterer(BaseDeepClusterer):
         if size <= 16:
             view = ImageViews("affine", crop=True, crop_scale=(0.6, 1.0))
         else:
-            view = ImageViews("simclr")
+            view = ImageViews(auto_policy(spec))
         return view, view
 
     def _derived_settings(self, spec):
