@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import ProgressBar
 
@@ -23,6 +23,14 @@ from ._input import (
     to_network_layout,
 )
 from ._net import DeepClusteringNet, history_records
+from ._parallel import (
+    DataParallel,
+    SingleProcess,
+    accelerator_for,
+    check_same_data,
+    to_global_batch_norm,
+    to_local_batch_norm,
+)
 from .augment import VIEW_POLICIES, ViewPolicy, Views, default_view_makers
 from .backbones import BACKBONES, Standardize, build_backbone
 from .callbacks import EpochLog, StageLearningRate
@@ -84,9 +92,21 @@ COMMON_PARAMETERS_DOC = """
         array-like of rows (``h5py.Dataset``, ``zarr.Array``: ``shape``,
         ``dtype`` and row indexing) is read batch by batch and never whole,
         unless "device" asks to move it.
+    distributed : "auto", False or accelerate.Accelerator, default="auto"
+        Data-parallel training over the processes of a launcher. "auto":
+        when ``torchrun`` or ``accelerate launch`` started several processes
+        (``WORLD_SIZE`` > 1), every process runs the same ``fit`` on the
+        same data, trains on its shard of each global batch of
+        ``batch_size`` samples through Hugging Face Accelerate, and all end
+        with the same model and labels (a fit gives the same result as one
+        process with that batch size, up to float rounding). False: each
+        process trains alone. An ``Accelerator``: use its processes and
+        device. ``batch_size`` must be a multiple of the number of
+        processes. See the README's "Scaling out".
     random_state : int, RandomState instance or None, default=None
         Seeds weights, batches and views. With a fixed seed, fits on the CPU
-        give identical labels (the global torch RNG is left untouched).
+        give identical labels (the global torch RNG is left untouched). In
+        a data-parallel fit the main process's seed is used by all.
     verbose : int, default=0
         0 is silent; 1 shows a progress bar per epoch and a table of the
         losses (skorch's ProgressBar and PrintLog).
@@ -204,6 +224,8 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         "augment": [StrOptions({"auto"} | set(VIEW_POLICIES)), ViewPolicy, callable],
         "device": [StrOptions({"auto"}), str, torch.device],
         "data_location": [StrOptions({"auto", "device", "host"})],
+        "distributed": [StrOptions({"auto"}), "boolean",
+                        HasMethods(["wait_for_everyone", "gather"])],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "callbacks": [None, list],
@@ -307,7 +329,11 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         free, _ = torch.cuda.mem_get_info(torch.device(device))
         return data.nbytes <= 0.5 * free
 
-    def _resolve_device(self):
+    def _resolve_device(self, accelerator=None):
+        if accelerator is not None and (self.device == "auto"
+                                        or str(self.device) in ("cuda", "cuda:0")):
+            # one device per process: the one Accelerate placed the process on
+            return str(torch.device(accelerator.device))
         if isinstance(self.device, str) and self.device == "auto":
             return "cuda" if torch.cuda.is_available() else "cpu"
         device = torch.device(self.device)
@@ -382,11 +408,19 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         data, spec = self._validate_input(X, reset=True)
         n_samples = data.shape[0]
         check_n_clusters(self.n_clusters, n_samples)
-        device = self._resolve_device()
+        accelerator = accelerator_for(self.distributed, self.device)
+        parallel = (DataParallel(accelerator)
+                    if accelerator is not None and accelerator.num_processes > 1
+                    else SingleProcess())
+        device = self._resolve_device(accelerator)
+        check_same_data(parallel, data)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        # one seed for all processes: the same initial weights, batches and views
+        seed = parallel.broadcast_object(seed)
         offset, scale, mean, std = self._input_statistics(data, spec)
         to_float = _ToFloat(offset, scale)
         batch_size = min(self.batch_size, n_samples)
+        verbose = self.verbose if parallel.is_main else 0
 
         cuda_devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
         with torch.random.fork_rng(devices=cuda_devices):
@@ -402,11 +436,21 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
             # (PIPCDR's k-means restarts)
             method = self._make_method(spec, seed)
             runs = _batch_size_runs(method, batch_size, n_samples)
+            for run_batch_size, _ in runs:
+                if run_batch_size % parallel.world_size:
+                    raise ValueError(
+                        f"A batch of {run_batch_size} samples does not split over the "
+                        f"{parallel.world_size} processes of this data-parallel fit: "
+                        "choose batch_size (and finetune_batch_size) as a multiple "
+                        "of the number of processes.")
             module = method.build_network(encoder, encoder.feature_dim)
+            if parallel.world_size > 1:
+                # BatchNorm over the global batch, as one process would compute it
+                to_global_batch_norm(module)
             weak, strong = self._view_makers(spec, mean, std)
             callbacks = [("epoch_log", EpochLog()), ("stage_lr", StageLearningRate())]
             callbacks += list(method.callbacks())
-            if self.verbose:
+            if verbose:
                 callbacks.append(("progress_bar", ProgressBar(
                     batches_per_epoch=max(n_samples // batch_size, 1)
                     if len(runs) == 1 else "auto")))
@@ -426,10 +470,15 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
                 iterator_train__generator=torch.Generator().manual_seed(seed),
                 callbacks=callbacks,
                 device=device,
-                verbose=int(self.verbose > 0),
+                verbose=int(verbose > 0),
             )
             net.initialize()
             self._warm_start(net, spec)
+            if parallel.world_size > 1:
+                # the main process's weights everywhere (a user's module may
+                # have been built differently in each process)
+                for tensor in net.module_.state_dict().values():
+                    torch.distributed.broadcast(tensor, src=0)
             generator = torch.Generator(device=device).manual_seed(seed)
             net.views_ = Views(weak, strong, generator)
             on_device = self._data_on_device(data, device)
@@ -438,7 +487,8 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
                 train_data = _as_tensor(data[:]) if on_device else data
             else:
                 train_data = _as_tensor(data)
-            net.set_training_data(train_data, to_float, on_device=on_device)
+            net.set_training_data(train_data, to_float, on_device=on_device,
+                                  parallel=parallel)
             try:
                 # one partial_fit per run of stages sharing a batch size: the
                 # iterator is built per call; epochs and history continue
@@ -455,17 +505,25 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         self._input_spec = spec
         self._to_float = to_float
         self.net_ = net
-        outputs = self._finalize(net, self._inference(data))
+        try:
+            # every process infers its share of the rows and gets all labels
+            outputs = self._finalize(net, self._inference(data))
+        finally:
+            net.end_parallel()
+            if parallel.world_size > 1:
+                to_local_batch_norm(net.module_)
         raw_labels = outputs["proba"].argmax(axis=1)
         kept, self.labels_ = compact_labels(raw_labels, self.n_clusters)
         self._kept_clusters = kept
         self.n_clusters_ = int(kept.size)
-        self.history_ = history_records(net)
-        # a collapsed fit (e.g. too high a learning rate) must not pass silently
-        warn_empty_clusters(
-            self, self.n_clusters_,
-            hint="The network collapsed onto fewer clusters: train longer, lower lr, "
-                 "or check the views (augment=).")
+        # the main process's history (durations differ between processes)
+        self.history_ = parallel.broadcast_object(history_records(net))
+        if parallel.is_main:
+            # a collapsed fit (e.g. too high a learning rate) must not pass silently
+            warn_empty_clusters(
+                self, self.n_clusters_,
+                hint="The network collapsed onto fewer clusters: train longer, lower "
+                     "lr, or check the views (augment=).")
         return self
 
     # -- inference ---------------------------------------------------------------------

@@ -16,6 +16,8 @@ import torch
 from skorch import NeuralNet
 from skorch.utils import TeeGenerator
 
+from ._parallel import SingleProcess
+
 _ROW_MULTIPLE = 16
 # keyword names of skorch's ``notify``, which passes the step dict to callbacks
 _RESERVED_TERM_NAMES = frozenset({"self", "method_name", "batch", "training", "y_pred"})
@@ -82,7 +84,7 @@ class DeepClusteringNet(NeuralNet):
             setattr(self, name + "_", optimizer)
         return self
 
-    def set_training_data(self, data, to_float, on_device=True):
+    def set_training_data(self, data, to_float, on_device=True, parallel=None):
         """Put the training tensor on the device (or keep it on the host) before ``fit``.
 
         Parameters
@@ -96,7 +98,11 @@ class DeepClusteringNet(NeuralNet):
         on_device : bool, default=True
             Move the whole tensor to the device once; otherwise every batch is
             gathered on the host and moved (see :meth:`batch`).
+        parallel : SingleProcess or DataParallel, default=None
+            The processes of the fit (``_parallel.py``); one when None. Kept
+            as ``parallel_`` until :meth:`end_parallel`.
         """
+        self.parallel_ = parallel or SingleProcess()
         self.train_data_ = data.to(self.device) if on_device else data
         self.data_on_device_ = on_device
         self.to_float_ = to_float
@@ -108,6 +114,27 @@ class DeepClusteringNet(NeuralNet):
                                else torch.float16)
         self.grad_scaler_ = (torch.amp.GradScaler("cuda")
                              if self._amp_dtype == torch.float16 else None)
+
+    def end_parallel(self):
+        """Back to one process: inference after ``fit`` exchanges nothing."""
+        self.parallel_ = SingleProcess()
+
+    def gather(self, *tensors):
+        """The global batch of per-sample tensors, differentiable.
+
+        A method's step calls it on its per-sample outputs right after the
+        forward passes, so that its losses see the batch of all processes
+        of a data-parallel fit; with one process it returns its arguments.
+        Returns one tensor for one argument, else a tuple; an argument given
+        twice (the same object) is exchanged once and stays one object.
+        """
+        parallel = getattr(self, "parallel_", None) or SingleProcess()
+        done = {}
+        for tensor in tensors:
+            if id(tensor) not in done:
+                done[id(tensor)] = parallel.gather(tensor)
+        gathered = tuple(done[id(tensor)] for tensor in tensors)
+        return gathered[0] if len(gathered) == 1 else gathered
 
     def release_training_data(self):
         """Drop the training tensor and per-fit state (they are not pickled)."""
@@ -150,9 +177,13 @@ class DeepClusteringNet(NeuralNet):
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
         indices = batch[0] if isinstance(batch, (tuple, list)) else batch
-        indices = torch.as_tensor(indices, device=self.device)
+        # the global batch; a data-parallel process trains on its shard of it
+        parallel = self.parallel_
+        n_global = len(indices)
+        indices = torch.as_tensor(parallel.shard(indices), device=self.device)
         x = self.batch(indices)
-        terms = self.method.training_step(self, x, indices)
+        with parallel.batch_shard(n_global):
+            terms = self.method.training_step(self, x, indices)
         reserved = _RESERVED_TERM_NAMES.intersection(terms)
         if reserved:
             raise ValueError(f"Loss term names {sorted(reserved)} are reserved by skorch's "
@@ -173,9 +204,16 @@ class DeepClusteringNet(NeuralNet):
                 "loss": loss, "y_pred": None}
 
     def train_step(self, batch, **fit_params):
-        """Zero the gradients, run one step, update, then the method's ``after_step``."""
+        """Zero the gradients, run one step, update, then the method's ``after_step``.
+
+        In a data-parallel fit the gradients are averaged over the processes
+        before the callbacks see them (``on_grad_computed``: gradient
+        clipping acts on the global gradient) and before the update.
+        """
         self.optimizer_.zero_grad(set_to_none=True)
         step = self.train_step_single(batch, **fit_params)
+        self.parallel_.average_gradients(
+            [p for group in self.optimizer_.param_groups for p in group["params"]])
         self.notify(
             "on_grad_computed",
             named_parameters=TeeGenerator(self.module_.named_parameters()),
@@ -192,7 +230,7 @@ class DeepClusteringNet(NeuralNet):
 
     # -- inference ------------------------------------------------------------
 
-    def eval_pass(self, data, fn, batch_size, to_float=None, pad=False):
+    def eval_pass(self, data, fn, batch_size, to_float=None, pad=False, parallel=None):
         """``fn`` over float batches of a raw array, in eval mode, without gradient.
 
         The one inference loop of the framework: prediction, CCES's
@@ -214,6 +252,10 @@ class DeepClusteringNet(NeuralNet):
             ragged row counts differently (matrix-vector and edge kernels);
             padding makes a sample's outputs independent of how ``data`` is
             split into calls (scikit-learn's subset invariance).
+        parallel : SingleProcess or DataParallel, default=None
+            ``parallel_`` when None: during a data-parallel fit each process
+            runs ``fn`` on its share of the rows and the outputs are
+            exchanged, so that every process gets all rows.
 
         Returns
         -------
@@ -221,6 +263,17 @@ class DeepClusteringNet(NeuralNet):
             The batches' outputs concatenated, on the device.
         """
         to_float = to_float or self.to_float_
+        parallel = parallel or getattr(self, "parallel_", None) or SingleProcess()
+        if 1 < parallel.world_size <= len(data):
+            # during a data-parallel fit each process infers its share of the rows
+            n_rows = len(data)
+            start, stop = parallel.row_range(n_rows)
+            local = self.eval_pass(data[start:stop], fn, batch_size, to_float=to_float,
+                                   pad=pad, parallel=SingleProcess())
+            if isinstance(local, dict):
+                return {key: parallel.gather_rows(value, n_rows)
+                        for key, value in local.items()}
+            return parallel.gather_rows(local, n_rows)
         was_training = self.module_.training
         self._set_training(False)
         results = None

@@ -5,7 +5,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ._sampling import _bernoulli, _uniform
+from ._sampling import _bernoulli, _randn, _uniform
 
 _GRAY_WEIGHTS = (0.299, 0.587, 0.114)
 # RGB <-> YIQ: hue is a rotation of the (I, Q) plane.
@@ -97,8 +97,7 @@ def gaussian_blur(x, sigma_range, p, generator):
 
 def gaussian_noise(x, std, generator):
     """Add N(0, std^2) noise to every value."""
-    return x + std * torch.randn(x.shape, generator=generator, device=x.device,
-                                 dtype=x.dtype)
+    return x + std * _randn(x.shape, generator, x.device, dtype=x.dtype)
 
 
 def cutout(x, max_fraction, generator, fill=0.5):

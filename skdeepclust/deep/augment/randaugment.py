@@ -4,7 +4,7 @@
 import torch
 import torch.nn.functional as F
 
-from ._sampling import _uniform
+from ._sampling import _rand, _randint, _uniform
 from .geometry import compose_theta, warp
 from .photometric import _blend, cutout, grayscale
 
@@ -18,7 +18,7 @@ RAND_AUGMENT_OPS = ("identity",) + _GEOMETRIC_OPS + _PHOTOMETRIC_OPS
 
 def _choose_ops(n, n_ops, generator, device):
     """(n, len(RAND_AUGMENT_OPS)) mask with ``n_ops`` distinct ops per row."""
-    scores = torch.rand(n, len(RAND_AUGMENT_OPS), generator=generator, device=device)
+    scores = _rand((n, len(RAND_AUGMENT_OPS)), generator, device)
     ranks = scores.argsort(dim=1).argsort(dim=1)
     return ranks < n_ops
 
@@ -84,7 +84,7 @@ def rand_augment(x, n_ops, generator, theta=None):
     factor = 1.0 + _uniform(n, -0.9, 0.9, generator, device).view(-1, 1, 1, 1)
     smooth = F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, stride=1)
     apply("sharpness", smooth + factor * (x - smooth))
-    bits = torch.randint(4, 9, (n,), generator=generator, device=device)
+    bits = _randint(4, 9, n, generator, device)
     levels = (2.0 ** bits.to(x.dtype)).view(-1, 1, 1, 1)
     apply("posterize", torch.floor(x * (levels - 1) + 0.5) / (levels - 1))
     threshold = _uniform(n, 0.0, 1.0, generator, device).view(-1, 1, 1, 1)

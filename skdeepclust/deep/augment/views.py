@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import torch
 
+from ._sampling import _rand, _randn
 from .contrastive_crop import contrastive_crop_theta
 from .geometry import affine_theta, compose_theta, resized_crop_theta, warp
 from .photometric import color_jitter, gaussian_blur, gaussian_noise, random_grayscale
@@ -127,9 +128,8 @@ class TabularViews:
     def __call__(self, x, generator):
         scale = self.scale.to(x.device, x.dtype)
         fill = self.fill.to(x.device, x.dtype)
-        noisy = x + self.noise * scale * torch.randn(
-            x.shape, generator=generator, device=x.device, dtype=x.dtype)
-        mask = torch.rand(x.shape, generator=generator, device=x.device) < self.mask_p
+        noisy = x + self.noise * scale * _randn(x.shape, generator, x.device, dtype=x.dtype)
+        mask = _rand(x.shape, generator, x.device) < self.mask_p
         return torch.where(mask, fill.expand_as(x), noisy)
 
 

@@ -92,6 +92,9 @@ class BSCICMethod(BYOLMethod):
             z = F.softmax(logits.float(), dim=1)
             with torch.no_grad():
                 t = F.softmax(module.target(views)[1].float(), dim=1)
+            # the global batch (both views in a data-parallel fit)
+            z_a, z_b, t_a, t_b = net.gather(*z.chunk(2), *t.chunk(2))
+            z = torch.cat([z_a, z_b])
             # generator term (Eq. 4) against the critic as it is before this
             # step's critic update; the critic's parameters collect no gradient
             critic = module.critic
@@ -102,8 +105,6 @@ class BSCICMethod(BYOLMethod):
                 critic.requires_grad_(True)
         # the critic trains on these after the online and target updates
         net.fit_state_["critic_assignments"] = z.detach()
-        z_a, z_b = z.chunk(2)
-        t_a, t_b = t.chunk(2)
         settings = self.settings
         a_mi, a_si, a_clu = settings.loss_weights
         mutual = assignment_kl(z_a, t_b) + assignment_kl(z_b, t_a)  # Eq. 1-2
@@ -313,6 +314,7 @@ class BSCICClusterer(BaseDeepClusterer):
         augment="auto",
         device="auto",
         data_location="auto",
+        distributed="auto",
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -335,6 +337,7 @@ class BSCICClusterer(BaseDeepClusterer):
         self.augment = augment
         self.device = device
         self.data_location = data_location
+        self.distributed = distributed
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks

@@ -57,6 +57,7 @@ class C3Method(CCMethod):
         module = net.module_
         with net.autocast():
             z_a, z_b = module.instance_head(module.encoder(self.two_views(net, x))).chunk(2)
+        z_a, z_b = net.gather(z_a, z_b)
         loss, positives = self.c3_loss(z_a, z_b, return_positives=True)
         return {"loss": loss, "c3": loss, "positives_per_sample": positives}
 
@@ -216,6 +217,7 @@ class C3Clusterer(BaseDeepClusterer):
         augment="auto",
         device="auto",
         data_location="auto",
+        distributed="auto",
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -238,6 +240,7 @@ class C3Clusterer(BaseDeepClusterer):
         self.augment = augment
         self.device = device
         self.data_location = data_location
+        self.distributed = distributed
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks

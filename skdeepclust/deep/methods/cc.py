@@ -61,6 +61,7 @@ class CCMethod(ClusteringMethod):
             z_a, z_b = module.instance_head(features).chunk(2)
             logits = module.cluster_head(features)
         c_a, c_b = F.softmax(logits.float(), dim=1).chunk(2)
+        z_a, z_b, c_a, c_b = net.gather(z_a, z_b, c_a, c_b)
         instance = self.instance_loss(z_a, z_b)
         cluster = self.cluster_loss(c_a, c_b)
         return {"loss": instance + cluster["contrastive"] + cluster["entropy"],
@@ -152,6 +153,7 @@ class CCClusterer(BaseDeepClusterer):
         augment="auto",
         device="auto",
         data_location="auto",
+        distributed="auto",
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -168,6 +170,7 @@ class CCClusterer(BaseDeepClusterer):
         self.augment = augment
         self.device = device
         self.data_location = data_location
+        self.distributed = distributed
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks

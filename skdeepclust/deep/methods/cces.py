@@ -91,6 +91,8 @@ class CCESMethod(ClusteringMethod):
                 with net.autocast():
                     nn_logits = module.cluster_head(neighbours)
                 nn_c_a, nn_c_b = F.softmax(nn_logits.float(), dim=1).chunk(2)
+        z_a, z_b, c_a, c_b, nn_z_a, nn_z_b, nn_c_a, nn_c_b = net.gather(
+            z_a, z_b, c_a, c_b, nn_z_a, nn_z_b, nn_c_a, nn_c_b)
         # anchor: the nearest neighbour's projection; positive: the other view
         temperature = self.settings.instance_temperature
         instance = 0.5 * (
@@ -116,7 +118,8 @@ class CCESMethod(ClusteringMethod):
         if net.epoch >= self.settings.nn_warmup:
             neighbours = torch.cat([support.nearest(feat_a, keys=indices, cosine=True),
                                     support.nearest(feat_b, keys=indices, cosine=True)])
-        support.push(feat_a, keys=indices)
+        # every process stores the global batch's features
+        support.push(net.gather(feat_a.detach()), keys=net.gather(indices))
         return neighbours
 
 
@@ -256,6 +259,7 @@ class CCESClusterer(BaseDeepClusterer):
         augment="auto",
         device="auto",
         data_location="auto",
+        distributed="auto",
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -279,6 +283,7 @@ class CCESClusterer(BaseDeepClusterer):
         self.augment = augment
         self.device = device
         self.data_location = data_location
+        self.distributed = distributed
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks

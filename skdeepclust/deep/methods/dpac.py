@@ -86,6 +86,7 @@ class DPACMethod(ClusteringMethod):
                       else views.weak(x))
             features = module.encoder(torch.cat([first, second]))
             z1, z2 = module.projector(features).chunk(2)
+        z1, z2 = net.gather(z1, z2)
         # p = 1/K for every sample: SimCLR up to a constant
         uniform = z1.new_full((z1.shape[0], self.n_clusters), 1.0 / self.n_clusters)
         loss = self._symmetric_contrastive(z1, z2, uniform)
@@ -108,6 +109,7 @@ class DPACMethod(ClusteringMethod):
             features = module.encoder(torch.cat([weak, strong]))
             z1, z2 = module.projector(features).chunk(2)
             logits1 = module.cluster_head(features[:n])
+        h0, p0, z1, z2, logits1 = net.gather(h0, p0, z1, z2, logits1)
         contrastive = self._symmetric_contrastive(z1, z2, p0)
         if self.settings.objective == "opa":
             clustering = kl_to_target(self.aggregation(h0, p0), logits1)
@@ -123,9 +125,10 @@ class DPACMethod(ClusteringMethod):
         with net.autocast():
             weak, strong = views.weak(x), views.strong(x)
             logits = module.cluster_head(module.encoder(torch.cat([weak, strong])))
-        confidence, pseudo = F.softmax(logits[:n].detach().float(), 1).max(1)
+        weak_logits, strong_logits = net.gather(logits[:n], logits[n:])
+        confidence, pseudo = F.softmax(weak_logits.detach().float(), 1).max(1)
         mask = (confidence >= self.settings.confidence_threshold).float()
-        per_sample = F.cross_entropy(logits[n:].float(), pseudo, reduction="none")
+        per_sample = F.cross_entropy(strong_logits.float(), pseudo, reduction="none")
         loss = (per_sample * mask).mean()
         return {"loss": loss, "self_labeling": loss, "confident_fraction": mask.mean()}
 
@@ -276,6 +279,7 @@ class DPACClusterer(BaseDeepClusterer):
         augment="auto",
         device="auto",
         data_location="auto",
+        distributed="auto",
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -298,6 +302,7 @@ class DPACClusterer(BaseDeepClusterer):
         self.augment = augment
         self.device = device
         self.data_location = data_location
+        self.distributed = distributed
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks

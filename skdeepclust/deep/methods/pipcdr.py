@@ -138,7 +138,9 @@ class PIPCDRMethod(BYOLMethod):
             _, online = module.online(views)
             with torch.no_grad():
                 _, target = module.target(views)
-        return online.chunk(2), target.chunk(2)
+        # the global batch: PIP's neighbours and CDR's clusters span it
+        o_a, o_b, t_a, t_b = net.gather(*online.chunk(2), *target.chunk(2))
+        return (o_a, o_b), (t_a, t_b)
 
     def _pip(self, net, online, target):
         """PIP (Eq. 4), both view orders; the predictor runs in float32."""
@@ -159,6 +161,7 @@ class PIPCDRMethod(BYOLMethod):
         if pseudo_labels is None:  # no clustering yet (the warm-up ended early)
             return {"loss": pip, "pip": pip}
         (o_a, o_b), (t_a, t_b) = online, target
+        indices = net.gather(indices)
         labels = pseudo_labels[indices]
         queue = queue_labels = None
         queue_size, weight = self.settings.queue_size, self.settings.weight
@@ -340,6 +343,7 @@ class PIPCDRClusterer(BaseDeepClusterer):
         augment="auto",
         device="auto",
         data_location="auto",
+        distributed="auto",
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -364,6 +368,7 @@ class PIPCDRClusterer(BaseDeepClusterer):
         self.augment = augment
         self.device = device
         self.data_location = data_location
+        self.distributed = distributed
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks

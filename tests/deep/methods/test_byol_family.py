@@ -296,7 +296,8 @@ def test_bscic_balance_term_is_the_weighted_entropy_penalty():
     x = torch.randn(6, 4)
     # identity views, so that both views' assignments are the online softmax
     net = SimpleNamespace(module_=network, views_=SimpleNamespace(weak=lambda x: x),
-                          fit_state_={}, autocast=contextlib.nullcontext)
+                          fit_state_={}, autocast=contextlib.nullcontext,
+                          gather=lambda *tensors: tensors)
     steps = {}
     for weight in (0.0, 0.5):
         method = bscic_method(3, balance_weight=weight)
