@@ -78,13 +78,18 @@ class StageLearningRate(Callback):
 
 @torch.no_grad()
 def ema_update(online, target, momentum):
-    """``target <- momentum * target + (1 - momentum) * online``, in place."""
+    """``target <- momentum * target + (1 - momentum) * online``, in place.
+
+    Parameters only: the target keeps its own BatchNorm statistics, which its
+    training-mode forward passes update, as in BYOL's and ProPos's reference
+    code. Copying the online network's statistics instead would normalise
+    the lagging target weights with another network's statistics whenever the
+    target runs in evaluation mode (PIPCDR's pseudo-labels and predictions).
+    """
     online_params = list(online.parameters())
     target_params = list(target.parameters())
     torch._foreach_mul_(target_params, momentum)
     torch._foreach_add_(target_params, online_params, alpha=1.0 - momentum)
-    for online_buffer, target_buffer in zip(online.buffers(), target.buffers()):
-        target_buffer.copy_(online_buffer)
 
 
 class ClusteringScore(Callback):

@@ -113,11 +113,14 @@ def test_ema_update_is_exact():
             p.add_(1.0)
     online(torch.randn(8, 3))  # moves the BatchNorm statistics of the online net
     before = [p.detach().clone() for p in target.parameters()]
+    buffers_before = [b.clone() for b in target.buffers()]
     ema_update(online, target, 0.9)
     for p_target, p_before, p_online in zip(target.parameters(), before, online.parameters()):
         torch.testing.assert_close(p_target, 0.9 * p_before + 0.1 * p_online)
-    for b_target, b_online in zip(target.buffers(), online.buffers()):
-        torch.testing.assert_close(b_target, b_online)
+    # the target keeps its own BatchNorm statistics (not the online network's)
+    for b_target, b_before in zip(target.buffers(), buffers_before):
+        torch.testing.assert_close(b_target, b_before)
+    assert not torch.equal(target[1].running_mean, online[1].running_mean)
 
 
 def test_assignment_kl_matches_naive():
