@@ -113,13 +113,16 @@ def run_pixels(dataset, images, y, seeds):
                           **clustering_report(y, labels), "embedding_acc": None})
 
 
-def fit_and_score(model, images, y, seed, curves):
+def fit_and_score(model, images, y, seed, curves, callbacks=()):
     """Fit ``model``; its scores, k-means on its embedding and the fit time.
 
-    With ``curves`` the ACC after every epoch is recorded too.
+    With ``curves`` the ACC after every epoch is recorded too; ``callbacks``
+    join the fit.
     """
-    if curves:
-        model.set_params(callbacks=[ClusteringScore(images, y, name="acc")])
+    extra = [ClusteringScore(images, y, name="acc")] if curves else []
+    extra += list(callbacks)
+    if extra:
+        model.set_params(callbacks=extra)
     start = time.perf_counter()
     model.fit(images)
     seconds = time.perf_counter() - start

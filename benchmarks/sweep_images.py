@@ -1,15 +1,21 @@
-"""Many short fits of the image benchmark at once, for a machine with a GPU.
+"""Many short fits of the image benchmark at once, on a GPU or on the CPU's cores.
 
 Each job of a JSON list names a data set and method of ``bench_images.py``, a
-backbone variant, parameter overrides and a seed; the budget per method is
-the 40-epoch one of the CPU runs (``BUDGET``). Jobs run in parallel worker
-processes (one torch thread each, sharing the GPU); each finished fit appends
-one JSON line to ``OUT/results.jsonl`` (ACC/NMI/ARI of the estimator's own
-prediction, ACC of k-means on ``transform``, ACC after every epoch).
+backbone variant (``bb``), parameter overrides (``set``), a view policy with
+changes (``view``, as ``bench_images.py --view``) and a seed; unless the job
+says ``"budget": false``, the budget per method is the 40-epoch one of the
+CPU runs (``BUDGET``) under the overrides. Jobs run in parallel worker
+processes (one torch thread each); each finished fit appends one JSON line
+to ``OUT/results.jsonl`` (ACC/NMI/ARI of the estimator's own prediction, ACC
+of k-means on ``transform``, ACC after every epoch and, every ``every``
+epochs (default 5), of k-means on the embedding).
 
     python benchmarks/sweep_images.py benchmarks/results/images_gpu/jobs1.json \
         --workers 14 --deadline 520 --out /tmp/out
+    python benchmarks/sweep_images.py benchmarks/results/images_cpu/jobs1.json \
+        --workers 2 --deadline 100000 --out benchmarks/results/images_cpu
     python benchmarks/sweep_images.py --report   # results/images_gpu.md
+    python benchmarks/sweep_images.py --report --records images_cpu  # images_cpu.md
 
 The records in ``results/images_gpu/`` were made this way on one H100 (CUDA,
 bf16 autocast), 14-16 fits at a time: their times are not CPU times, and
@@ -52,15 +58,40 @@ BACKBONES = {
 
 
 def job_name(job):
-    return "|".join([job["dataset"], job["method"], job["bb"], job.get("tag", ""),
-                     str(job.get("seed", 0))])
+    return "|".join([job["dataset"], job["method"], job.get("bb", "default"),
+                     job.get("tag", ""), str(job.get("seed", 0))])
+
+
+def embedding_curve(images, y, every):
+    """A callback recording k-means-on-embedding ACC every ``every`` epochs."""
+    from sklearn.cluster import KMeans
+    from skorch.callbacks import Callback
+
+    from skdeepclust.deep._input import infer_spec, to_network_layout
+    from skdeepclust.metrics import cluster_accuracy
+
+    class EmbeddingACC(Callback):
+        def on_train_begin(self, net, **kwargs):
+            self.data = to_network_layout(images, infer_spec(images, None))
+
+        def on_epoch_end(self, net, **kwargs):
+            if len(net.history) % every:
+                return
+            embedding = net.infer_all(self.data, net.to_float_, batch_size=1024)["embedding"]
+            labels = KMeans(10, n_init=3, random_state=0).fit_predict(embedding)
+            net.history.record("embedding_acc", float(cluster_accuracy(y, labels)))
+
+        def on_train_end(self, net, **kwargs):
+            self.__dict__.pop("data", None)
+
+    return EmbeddingACC()
 
 
 def run_job(job, out):
     import torch
 
     sys.path.insert(0, str(HERE))
-    from bench_images import ESTIMATORS, fit_and_score, load_dataset
+    from bench_images import ESTIMATORS, fit_and_score, load_dataset, parse_view
 
     from skdeepclust.deep.backbones import SmallConvNet
 
@@ -68,9 +99,11 @@ def run_job(job, out):
     name = job_name(job)
     try:
         images, y = load_dataset(job["dataset"], 5000)
-        params = dict(BUDGET[job["method"]])
+        params = dict(BUDGET[job["method"]]) if job.get("budget", True) else {}
         params.update(job.get("set", {}))
-        if job["bb"] != "default":
+        if job.get("view"):
+            params["augment"] = parse_view(job["view"])
+        if job.get("bb", "default") != "default":
             channels = images.shape[-1] if images.ndim == 4 else 1
             params["backbone"] = SmallConvNet(channels, images.shape[1],
                                               **BACKBONES[job["bb"]])
@@ -81,8 +114,11 @@ def run_job(job, out):
                 params, momentum=0.9, weight_decay=weight_decay)
         seed = job.get("seed", 0)
         model = ESTIMATORS[job["method"]](n_clusters=10, random_state=seed, **params)
-        scores = fit_and_score(model, images, y, seed, curves=True)
+        extra = [embedding_curve(images, y, job.get("every", 5))]
+        scores = fit_and_score(model, images, y, seed, curves=True, callbacks=extra)
         scores["acc_curve"] = scores.pop("acc_per_epoch")
+        scores["embedding_acc_curve"] = {h["epoch"]: h["embedding_acc"]
+                                         for h in model.history_ if "embedding_acc" in h}
         record = {"job": name, **{k: v for k, v in job.items() if k != "set"},
                   "set": {k: repr(v) for k, v in job.get("set", {}).items()},
                   **scores}
@@ -93,46 +129,77 @@ def run_job(job, out):
     return name, record.get("acc"), record.get("error", "")
 
 
-def report():
+_GPU_HEADER = (
+    "# Image benchmark variants on one GPU\n\n"
+    "Written by `python benchmarks/sweep_images.py --report` from the records in "
+    "`images_gpu/` (jobs in `images_gpu/jobs*.json`, run with "
+    "`python benchmarks/sweep_images.py images_gpu/jobsN.json`). One H100, bf16 "
+    "autocast, 12-16 fits sharing it; 5,000 images per set (digits8: 1,797); "
+    "each method at the 40-epoch CPU budget unless the tag says otherwise "
+    "(DPAC 20 + 20, C3 30 + 10, CCES and PIPCDR warm-ups 10). Backbones: c1w32 "
+    "= `convnet`, c2w16 = `convnet2`, c2w24 = two convolutions per stage from "
+    "24 channels, default = `auto` at the time (c1w32). ACC of the estimator's "
+    "own prediction; 'k-means emb.': k-means on `transform`. DPAC and C3 "
+    "tags and job files give `max_epochs` as the second stage only (its "
+    "meaning when they ran); today it is the total.\n")
+_CPU_HEADER = (
+    "# Image benchmark variants on the CPU\n\n"
+    "Written by `python benchmarks/sweep_images.py --report --records images_cpu` "
+    "from the records in `images_cpu/` (jobs in `images_cpu/jobs*.json`, run with "
+    "`python benchmarks/sweep_images.py images_cpu/jobsN.json --workers 2 --out "
+    "benchmarks/results/images_cpu`). The 2-core CPU of this project, two fits at a "
+    "time with one torch thread each (a fit alone is faster than 'fit s' says: the "
+    "two share the memory bandwidth, and the seconds include scoring every "
+    "epoch); 5,000 images per set (digits8: 1,797); the variant names the "
+    "parameters that differ from the defaults of the code at the time (see "
+    "each job's `set` and `view`). ACC of the estimator's own prediction at the end "
+    "and after epoch 30; 'k-means emb.': k-means on `transform` at the end. The "
+    "records of `jobs1.json` were made by a session copy of this runner (the same "
+    "fits and scores) before it took views and embedding curves: their 'k-means "
+    "emb.' is the last point of the embedding curve (3 k-means restarts, not 10), "
+    "and their '-cosine' variant added skorch's `LRScheduler(CosineAnnealingLR, "
+    "T_max=40)` to the callbacks.\n")
+
+
+def report(records="images_gpu"):
     """A table per data set: variants with the mean and each seed's ACC."""
     groups = {}
-    for path in sorted((RESULTS / "images_gpu").glob("results*.jsonl")):
+    for path in sorted((RESULTS / records).glob("results*.jsonl")):
         for line in path.read_text().splitlines():
             r = json.loads(line)
             if "error" in r:
                 continue
-            key = (r["dataset"], r["method"], r["bb"], r.get("tag", ""))
+            key = (r["dataset"], r["method"], r.get("bb", "default"), r.get("tag", ""))
             groups.setdefault(key, {})[r.get("seed", 0)] = r
-    lines = ["# Image benchmark variants on one GPU", "",
-             "Written by `python benchmarks/sweep_images.py --report` from the records in "
-             "`images_gpu/` (jobs in `images_gpu/jobs*.json`, run with "
-             "`python benchmarks/sweep_images.py images_gpu/jobsN.json`). One H100, bf16 "
-             "autocast, 12-16 fits sharing it; 5,000 images per set (digits8: 1,797); "
-             "each method at the 40-epoch CPU budget unless the tag says otherwise "
-             "(DPAC 20 + 20, C3 30 + 10, CCES and PIPCDR warm-ups 10). Backbones: c1w32 "
-             "= `convnet`, c2w16 = `convnet2`, c2w24 = two convolutions per stage from "
-             "24 channels, default = `auto` at the time (c1w32). ACC of the estimator's "
-             "own prediction; 'k-means emb.': k-means on `transform`. DPAC and C3 "
-             "tags and job files give `max_epochs` as the second stage only (its "
-             "meaning when they ran); today it is the total.", ""]
-    for dataset in ("digits8", "large28", "hand28"):
+    cpu = records != "images_gpu"
+    lines = [_CPU_HEADER if cpu else _GPU_HEADER]
+    for dataset in ("digits8", "large28", "hand28", "colour32"):
         keys = sorted(k for k in groups if k[0] == dataset)
         if not keys:
             continue
-        lines += [f"## {dataset}", "",
-                  "| method | backbone | variant | seeds | mean ACC | ACC per seed | "
-                  "k-means emb. (mean) | clusters found |",
-                  "|---|---|---|---|---|---|---|---|"]
+        columns = ["method", "backbone", "variant", "seeds", "mean ACC", "ACC per seed"]
+        columns += (["ACC after 30 epochs (mean)", "k-means emb. (mean)", "epochs",
+                     "fit s (mean)"] if cpu else ["k-means emb. (mean)"])
+        columns += ["clusters found"]
+        lines += [f"## {dataset}", "", "| " + " | ".join(columns) + " |",
+                  "|" + "---|" * len(columns)]
         for key in keys:
             runs = [groups[key][s] for s in sorted(groups[key])]
             accs = [r["acc"] for r in runs]
-            lines.append(
-                f"| {key[1]} | {key[2]} | {key[3] or '-'} | {len(runs)} | "
-                f"{np.mean(accs):.3f} | {' / '.join(f'{a:.3f}' for a in accs)} | "
-                f"{np.mean([r['embedding_acc'] for r in runs]):.3f} | "
-                f"{' / '.join(str(r['n_clusters_found']) for r in runs)} |")
+            cells = [key[1], key[2], key[3] or "-", str(len(runs)), f"{np.mean(accs):.3f}",
+                     " / ".join(f"{a:.3f}" for a in accs)]
+            if cpu:
+                at30 = [r["acc_curve"][29] for r in runs if len(r["acc_curve"]) >= 30]
+                cells += [f"{np.mean(at30):.3f}" if len(at30) == len(runs) else "-",
+                          f"{np.mean([r['embedding_acc'] for r in runs]):.3f}",
+                          str(len(runs[0]["acc_curve"])),
+                          f"{np.mean([r['seconds'] for r in runs]):.0f}"]
+            else:
+                cells += [f"{np.mean([r['embedding_acc'] for r in runs]):.3f}"]
+            cells += [" / ".join(str(r["n_clusters_found"]) for r in runs)]
+            lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
-    (RESULTS / "images_gpu.md").write_text("\n".join(lines))
+    (RESULTS / f"{records}.md").write_text("\n".join(lines))
     print("\n".join(lines))
 
 
@@ -144,9 +211,11 @@ def main():
                         help="seconds after which unfinished jobs are dropped")
     parser.add_argument("--out", default=os.environ.get("OUT", "."))
     parser.add_argument("--report", action="store_true")
+    parser.add_argument("--records", default="images_gpu",
+                        help="folder of results/ that --report reads (images_gpu, images_cpu)")
     args = parser.parse_args()
     if args.report:
-        report()
+        report(args.records)
         return
     jobs = json.loads(Path(args.jobs).read_text())
     deadline = time.time() + args.deadline
