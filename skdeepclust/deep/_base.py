@@ -61,17 +61,19 @@ COMMON_PARAMETERS_DOC = """
         Adam learning rate.
     weight_decay : float
         Adam weight decay.
-    augment : "auto", "simclr", "affine", "strokes", ViewPolicy or callable, \
-            default="auto"
+    augment : "auto", "simclr", "crop_affine", "affine", "strokes", ViewPolicy \
+            or callable, default="auto"
         How views are made: batched per-sample random views on the device.
         "simclr": random resized crop (20-100 %), flip, colour jitter,
-        grayscale, blur from 64 pixels (natural colour images). "affine":
-        rotation, shift, zoom, shear and pixel noise, no crop or flip (tiny
-        images such as 8x8 digits). "strokes": a mild crop (50-100 %, no flip)
-        with milder affine jitter and noise (keeps a shape's identity, but
-        measured weaker than "simclr" on 28x28 digits). "auto" picks "affine"
-        up to 16 pixels and "simclr" above (measured in
-        ``benchmarks/results/views.md``). Tabular
+        grayscale, blur from 64 pixels (natural colour images).
+        "crop_affine": SimCLR's crop and jitter with rotation (+-15 degrees)
+        and shear (+-10 degrees) instead of the flip (grey images of shapes:
+        handwriting, characters). "affine": rotation, shift, zoom, shear and
+        pixel noise, no crop or flip (tiny images such as 8x8 digits).
+        "strokes": a mild crop (50-100 %, no flip) with milder affine jitter
+        and noise (measured weaker than the others). "auto" picks "affine" up
+        to 16 pixels, and above "crop_affine" for grey and "simclr" for colour
+        images (measured in ``benchmarks/results/views.md``). Tabular
         data always get feature noise and masking. A
         :class:`~skdeepclust.deep.augment.ViewPolicy` gives your own recipe;
         a callable ``f(x) -> Tensor`` gets a float batch on the device ((B, C,
@@ -130,6 +132,33 @@ COMMON_ATTRIBUTES_DOC = """
         ``X.shape[1]`` of the training data.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has feature names."""
+
+
+#: ``max_epochs="auto"`` trains about this many samples (epochs times the
+#: number of samples), within :data:`AUTO_EPOCHS_RANGE` epochs.
+AUTO_EPOCH_SAMPLES = 300_000
+AUTO_EPOCHS_RANGE = (10, 200)
+
+MAX_EPOCHS_DOC = """
+    max_epochs : int or "auto", default="auto"
+        All the epochs ``fit`` trains, every stage included. "auto": about
+        300,000 training samples, ``round(300000 / n_samples)`` epochs
+        between 10 and 200 (167 for 1,797 samples, 60 for 5,000, 10 from
+        30,000): a budget of minutes on a CPU. A GPU run of the paper's recipe
+        passes its epochs (see Notes)."""
+
+
+def auto_epochs(n_samples):
+    """The epochs of ``max_epochs="auto"`` for ``n_samples`` training samples."""
+    low, high = AUTO_EPOCHS_RANGE
+    return int(min(max(round(AUTO_EPOCH_SAMPLES / max(n_samples, 1)), low), high))
+
+
+def stage_length(value, max_epochs, fraction):
+    """A stage-length parameter: ``value``, or ``fraction`` of ``max_epochs`` for "auto"."""
+    if isinstance(value, str) and value == "auto":
+        return int(round(fraction * max_epochs))
+    return value
 
 
 class _Encoder(torch.nn.Module):
@@ -217,7 +246,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         "n_clusters": [Interval(Integral, 1, None, closed="left")],
         "backbone": [StrOptions(set(BACKBONES)), torch.nn.Module],
         "image_shape": [None, tuple, list],
-        "max_epochs": [Interval(Integral, 0, None, closed="left")],
+        "max_epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 2, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
@@ -243,25 +272,29 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     #: that the estimator trains.
     _method_class = None
 
-    def _make_method(self, spec, seed):
+    def _make_method(self, spec, seed, n_samples):
         """The method to train, its settings read from the estimator's parameters.
 
         Each field of ``_method_class.Settings`` takes the value of the
-        parameter of the same name, unless :meth:`_derived_settings` gives it.
+        parameter of the same name, unless :meth:`_derived_settings` gives it;
+        ``max_epochs`` is resolved first ("auto" from ``n_samples``).
         """
-        derived = self._derived_settings(spec)
+        max_epochs = (auto_epochs(n_samples) if self.max_epochs == "auto"
+                      else self.max_epochs)
+        derived = {"max_epochs": max_epochs, **self._derived_settings(spec, max_epochs)}
         settings_class = self._method_class.Settings
         values = {field.name: derived[field.name] if field.name in derived
                   else getattr(self, field.name)
                   for field in dataclasses.fields(settings_class)}
         return self._method_class(self.n_clusters, settings_class(**values), seed=seed)
 
-    def _derived_settings(self, spec):
+    def _derived_settings(self, spec, max_epochs):
         """Settings that depend on the input or need checks beyond the constraints.
 
-        Called at the start of ``fit`` with the input's layout; returns a dict
-        of settings fields that override the parameters of the same name (or
-        that no parameter has).
+        Called at the start of ``fit`` with the input's layout and the
+        resolved ``max_epochs`` (stage lengths "auto" are fractions of it);
+        returns a dict of settings fields that override the parameters of the
+        same name (or that no parameter has).
         """
         return {}
 
@@ -434,7 +467,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
             )
             # the seed also reaches methods that run their own seeded steps
             # (PIPCDR's k-means restarts)
-            method = self._make_method(spec, seed)
+            method = self._make_method(spec, seed, n_samples)
             runs = _batch_size_runs(method, batch_size, n_samples)
             for run_batch_size, _ in runs:
                 if run_batch_size % parallel.world_size:

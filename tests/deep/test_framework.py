@@ -7,7 +7,7 @@ import pytest
 import torch
 from sklearn.datasets import make_blobs
 
-from skdeepclust import DPACClusterer
+from skdeepclust import CCClusterer, DPACClusterer
 from skdeepclust.datasets import load_digit_images
 from skdeepclust.deep import TrainingDiverged
 from skdeepclust.deep._input import infer_spec
@@ -296,10 +296,12 @@ def test_method_settings_are_the_parameters_of_the_same_names(name):
 
     estimator_class = getattr(skdeepclust, name)
     spec = infer_spec(np.zeros((4, 8, 8), dtype=np.float32))
-    defaults = estimator_class(n_clusters=3)._make_method(spec, seed=7)
+    defaults = estimator_class(n_clusters=3)._make_method(spec, seed=7, n_samples=5000)
     assert defaults.seed == 7 and defaults.n_clusters == 3
+    # max_epochs="auto": 300,000 samples' worth of epochs
+    assert defaults.settings.max_epochs == 60
     fields = dataclasses.fields(defaults.settings)
-    derived = estimator_class()._derived_settings(spec)
+    derived = {"max_epochs": 60, **estimator_class()._derived_settings(spec, 60)}
     params = estimator_class().get_params()
     for field in fields:
         expected = derived[field.name] if field.name in derived else params[field.name]
@@ -314,5 +316,37 @@ def test_method_settings_are_the_parameters_of_the_same_names(name):
                and type(params[f.name]) in (int, float) and params[f.name] > 0}
     assert changed
     estimator = estimator_class(n_clusters=3, max_epochs=10_000, **changed)
-    settings = estimator._make_method(spec, seed=0).settings
+    settings = estimator._make_method(spec, seed=0, n_samples=5000).settings
     assert {name: getattr(settings, name) for name in changed} == changed
+
+
+@pytest.mark.parametrize("n_samples, epochs", [(100, 200), (1797, 167), (5000, 60),
+                                               (30000, 10), (1_000_000, 10)])
+def test_auto_max_epochs_trains_about_300000_samples(n_samples, epochs):
+    from skdeepclust.deep._base import auto_epochs
+
+    assert auto_epochs(n_samples) == epochs
+    spec = infer_spec(np.zeros((4, 8, 8), dtype=np.float32))
+    method = CCClusterer(n_clusters=3)._make_method(spec, seed=0, n_samples=n_samples)
+    assert method.total_epochs == epochs
+    # an explicit number is kept
+    method = CCClusterer(n_clusters=3, max_epochs=7)._make_method(spec, 0, n_samples)
+    assert method.total_epochs == 7
+
+
+@pytest.mark.parametrize("name, stage, fraction", [
+    ("DPACClusterer", "pretrain_epochs", 0.5), ("C3Clusterer", "pretrain_epochs", 0.75),
+    ("PIPCDRClusterer", "warmup_epochs", 0.25)])
+def test_auto_stage_lengths_are_fractions_of_max_epochs(name, stage, fraction):
+    import skdeepclust
+
+    estimator_class = getattr(skdeepclust, name)
+    spec = infer_spec(np.zeros((4, 8, 8), dtype=np.float32))
+    for max_epochs in (40, 60):
+        method = estimator_class(n_clusters=3, max_epochs=max_epochs)._make_method(
+            spec, seed=0, n_samples=100)
+        assert getattr(method.settings, stage) == round(fraction * max_epochs)
+        assert method.total_epochs == max_epochs
+    method = estimator_class(n_clusters=3, max_epochs=40, **{stage: 3})._make_method(
+        spec, seed=0, n_samples=100)
+    assert getattr(method.settings, stage) == 3

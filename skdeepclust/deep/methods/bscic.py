@@ -8,7 +8,12 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
-from .._base import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, BaseDeepClusterer
+from .._base import (
+    COMMON_ATTRIBUTES_DOC,
+    COMMON_PARAMETERS_DOC,
+    MAX_EPOCHS_DOC,
+    BaseDeepClusterer,
+)
 from ..heads import mlp_head
 from ..losses import (
     assignment_kl,
@@ -184,8 +189,7 @@ class BSCICClusterer(BaseDeepClusterer):
     Predictions are the arg-max of the online assignment.
 
     Parameters
-    ----------{COMMON_PARAMETERS_DOC}
-    max_epochs : int, default=200
+    ----------{COMMON_PARAMETERS_DOC}{MAX_EPOCHS_DOC}
     loss_weights : "auto" or tuple of 3 floats, default="auto"
         (a_mi, a_si, a_clu): "auto" gives the paper's (2, 1, 1) for grey images
         and tabular data and (4, 2, 1) for colour images (Table 2).
@@ -221,8 +225,8 @@ class BSCICClusterer(BaseDeepClusterer):
     Settings. The paper trains ResNet-18 with Adam lr 3e-4 for the network
     and the critic, batch 64 (the method needs no negatives, hence small
     batches), EMA 0.99: ``BSCICClusterer(backbone="resnet18", batch_size=64,
-    lr=3e-4)`` on a GPU. The CPU defaults are the small ConvNet or MLP, 200
-    epochs, batch 64, lr 1e-3 for the network; the critic keeps the paper's
+    lr=3e-4)`` on a GPU. The CPU defaults are the small ConvNet or MLP,
+    ``max_epochs="auto"``, batch 64, lr 1e-3 for the network; the critic keeps the paper's
     3e-4 (``critic_lr``) whatever ``lr`` is.
 
     Update order (Algorithm 1). Each batch computes all losses with one
@@ -299,7 +303,7 @@ class BSCICClusterer(BaseDeepClusterer):
         *,
         backbone="auto",
         image_shape=None,
-        max_epochs=200,
+        max_epochs="auto",
         batch_size=64,
         lr=1e-3,
         weight_decay=0.0,
@@ -342,7 +346,7 @@ class BSCICClusterer(BaseDeepClusterer):
         self.verbose = verbose
         self.callbacks = callbacks
 
-    def _derived_settings(self, spec):
+    def _derived_settings(self, spec, max_epochs):
         if isinstance(self.loss_weights, str):
             colour = spec.kind == "image" and spec.image_shape[0] == 3
             weights = _COLOUR_WEIGHTS if colour else _GRAY_WEIGHTS

@@ -5,10 +5,16 @@ from numbers import Integral, Real
 
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._base import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, BaseDeepClusterer
+from .._base import (
+    COMMON_ATTRIBUTES_DOC,
+    COMMON_PARAMETERS_DOC,
+    MAX_EPOCHS_DOC,
+    BaseDeepClusterer,
+    stage_length,
+)
 from ..losses import C3Loss
 from ._base import remaining_epochs
 from .cc import _CC_PARAMETER_CONSTRAINTS, CCClusterer, CCMethod, CCSettings
@@ -83,13 +89,12 @@ class C3Clusterer(BaseDeepClusterer):
 
     Parameters
     ----------{COMMON_PARAMETERS_DOC}
-    pretrain_epochs : int, default=150
-        Epochs of the CC stage, the first part of ``max_epochs`` (paper:
-        1,000). With ``init`` they continue from its weights; 0 skips the
-        stage.
-    max_epochs : int, default=200
-        All training epochs; the C3 stage gets ``max_epochs -
-        pretrain_epochs`` (paper: 1,000 + 20).
+    pretrain_epochs : int or "auto", default="auto"
+        Epochs of the CC stage, the first part of ``max_epochs``; "auto" is
+        three quarters of it, or 0 with ``init`` (paper: 1,000). With
+        ``init`` they continue from its weights; 0 skips the stage.{MAX_EPOCHS_DOC}
+        The C3 stage gets ``max_epochs - pretrain_epochs`` (paper:
+        1,000 + 20).
     finetune_lr : float, default=1e-4
         Adam learning rate of the C3 stage (``lr`` is the CC stage's); the
         paper uses 1e-5 after 1,000 CC epochs.
@@ -127,8 +132,8 @@ class C3Clusterer(BaseDeepClusterer):
 
     Notes
     -----
-    Settings. Defaults for small data on a CPU: 150 CC epochs then 50 C3
-    epochs, batch 256, lr 1e-3 then 1e-4. Paper (GPU, CIFAR-scale):
+    Settings. Defaults for small data on a CPU: ``max_epochs="auto"``, three
+    quarters CC epochs then C3 epochs, batch 64, lr 1e-3 then 1e-4. Paper (GPU, CIFAR-scale):
     ``backbone="resnet34"``, 1,000 CC epochs at lr 3e-4 and batch 256, then
     20 C3 epochs at lr 1e-5 and batch 128, that is ``pretrain_epochs=1000,
     max_epochs=1020, batch_size=256, lr=3e-4, finetune_batch_size=128,
@@ -188,7 +193,8 @@ class C3Clusterer(BaseDeepClusterer):
     _method_class = C3Method
     _parameter_constraints: dict = {
         **_CC_PARAMETER_CONSTRAINTS,
-        "pretrain_epochs": [Interval(Integral, 0, None, closed="left")],
+        "pretrain_epochs": [Interval(Integral, 0, None, closed="left"),
+                            StrOptions({"auto"})],
         "finetune_lr": [Interval(Real, 0, None, closed="neither")],
         "finetune_batch_size": [None, Interval(Integral, 2, None, closed="left")],
         "init": [None, CCClusterer, FrozenEstimator],
@@ -202,9 +208,9 @@ class C3Clusterer(BaseDeepClusterer):
         *,
         backbone="auto",
         image_shape=None,
-        pretrain_epochs=150,
-        max_epochs=200,
-        batch_size=256,
+        pretrain_epochs="auto",
+        max_epochs="auto",
+        batch_size=64,
         lr=1e-3,
         finetune_lr=1e-4,
         finetune_batch_size=None,
@@ -263,7 +269,11 @@ class C3Clusterer(BaseDeepClusterer):
             ) from None
         return init
 
-    def _derived_settings(self, spec):
+    def _derived_settings(self, spec, max_epochs):
+        # "auto": the paper's proportions, or only the C3 stage after a fitted CC
+        fraction = 0.0 if self.init is not None else 0.75
+        derived = {"pretrain_epochs": stage_length(self.pretrain_epochs, max_epochs,
+                                                   fraction)}
         if self.init is not None:
             # check before any network is built or trained
             init = self._init_model()
@@ -278,7 +288,7 @@ class C3Clusterer(BaseDeepClusterer):
                     f"init was fitted on {fitted_on}, but X gives {given}: the "
                     "input must be of the same kind and shape."
                 )
-        return {}
+        return derived
 
     def _warm_start(self, net, spec):
         if self.init is None:

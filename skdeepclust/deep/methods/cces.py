@@ -7,7 +7,12 @@ import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._base import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, BaseDeepClusterer
+from .._base import (
+    COMMON_ATTRIBUTES_DOC,
+    COMMON_PARAMETERS_DOC,
+    MAX_EPOCHS_DOC,
+    BaseDeepClusterer,
+)
 from ..augment import ContrastiveCropBoxes, ImageViews, auto_policy
 from ..losses import ClusterContrastiveLoss, contrastive_terms
 from ..support import FeatureQueue
@@ -137,9 +142,8 @@ class CCESClusterer(BaseDeepClusterer):
     Peng et al., CVPR 2022). Predictions are the arg-max of the cluster head.
 
     Parameters
-    ----------{COMMON_PARAMETERS_DOC}
-    max_epochs : int, default=200
-        Training epochs (paper: 1,200).
+    ----------{COMMON_PARAMETERS_DOC}{MAX_EPOCHS_DOC}
+        The paper trains 1,200.
     instance_temperature : float, default=0.2
         tau_R of the paper.
     cluster_temperature : float, default=1.0
@@ -174,7 +178,7 @@ class CCESClusterer(BaseDeepClusterer):
 
     Notes
     -----
-    Settings. CPU defaults: 200 epochs, batch 256, Adam lr 1e-3. The paper's
+    Settings. CPU defaults: ``max_epochs="auto"``, batch 64, Adam lr 1e-3. The paper's
     setting on GPUs: ``backbone="resnet18"`` (or 34) on 224-pixel images,
     ``max_epochs=1200, lr=1e-4``, support set of 65,536 features.
 
@@ -243,8 +247,8 @@ class CCESClusterer(BaseDeepClusterer):
         *,
         backbone="auto",
         image_shape=None,
-        max_epochs=200,
-        batch_size=256,
+        max_epochs="auto",
+        batch_size=64,
         lr=1e-3,
         weight_decay=0.0,
         instance_temperature=0.2,
@@ -302,5 +306,5 @@ class CCESClusterer(BaseDeepClusterer):
             view = ImageViews(auto_policy(spec))
         return view, view
 
-    def _derived_settings(self, spec):
+    def _derived_settings(self, spec, max_epochs):
         return {"contrastive_crop": self._uses_contrastive_crop(spec)}

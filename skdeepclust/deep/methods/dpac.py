@@ -9,7 +9,13 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
-from .._base import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, BaseDeepClusterer
+from .._base import (
+    COMMON_ATTRIBUTES_DOC,
+    COMMON_PARAMETERS_DOC,
+    MAX_EPOCHS_DOC,
+    BaseDeepClusterer,
+    stage_length,
+)
 from ..heads import mlp_head
 from ..losses import (
     OnlineProbabilityAggregation,
@@ -146,12 +152,10 @@ class DPACClusterer(BaseDeepClusterer):
 
     Parameters
     ----------{COMMON_PARAMETERS_DOC}
-    pretrain_epochs : int, default=100
-        Contrastive pre-training epochs, the first part of ``max_epochs``
-        (paper: 1000).
-    max_epochs : int, default=200
-        All training epochs: pre-training, clustering (the rest) and
-        self-labeling (paper: 1000 + 200).
+    pretrain_epochs : int or "auto", default="auto"
+        Contrastive pre-training epochs, the first part of ``max_epochs``;
+        "auto" is half of it (paper: 1,000 of 1,200).{MAX_EPOCHS_DOC}
+        Here: pre-training, clustering (the rest) and self-labeling.
     self_labeling_epochs : int, default=0
         Optional FixMatch-style fine-tuning epochs at the end, part of
         ``max_epochs``.
@@ -183,10 +187,9 @@ class DPACClusterer(BaseDeepClusterer):
 
     Notes
     -----
-    Settings. The defaults (small ConvNet or MLP, 200 epochs of which 100
-    pre-training, batch 256,
-    Adam lr 1e-3, weight decay 1e-4) fit small data sets on a CPU: scikit-learn's
-    digits take a few minutes. The paper's settings (Sec. 4, implementation
+    Settings. The defaults (small ConvNet or MLP, ``max_epochs="auto"`` of
+    which half pre-training, batch 64, Adam lr 1e-3, weight decay 1e-4) fit
+    small data sets on a CPU: scikit-learn's digits take a few minutes. The paper's settings (Sec. 4, implementation
     details), for CIFAR/STL-scale images on a GPU: a ResNet-34 in SimCLR's
     architecture plus an MLP cluster head; 1,000 pre-training and 200 clustering
     epochs; Adam at a constant lr of 1e-4 with weight decay 1e-4; batch 240;
@@ -248,7 +251,8 @@ class DPACClusterer(BaseDeepClusterer):
     _method_class = DPACMethod
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
-        "pretrain_epochs": [Interval(Integral, 0, None, closed="left")],
+        "pretrain_epochs": [Interval(Integral, 0, None, closed="left"),
+                            StrOptions({"auto"})],
         "self_labeling_epochs": [Interval(Integral, 0, None, closed="left")],
         "m": [Interval(Real, 1, None, closed="neither")],
         "temperature": [Interval(Real, 0, None, closed="neither")],
@@ -264,10 +268,10 @@ class DPACClusterer(BaseDeepClusterer):
         *,
         backbone="auto",
         image_shape=None,
-        pretrain_epochs=100,
-        max_epochs=200,
+        pretrain_epochs="auto",
+        max_epochs="auto",
         self_labeling_epochs=0,
-        batch_size=256,
+        batch_size=64,
         lr=1e-3,
         weight_decay=1e-4,
         m=1.03,
@@ -307,14 +311,14 @@ class DPACClusterer(BaseDeepClusterer):
         self.verbose = verbose
         self.callbacks = callbacks
 
-    def _derived_settings(self, spec):
+    def _derived_settings(self, spec, max_epochs):
         if self.m > 1.2:
             warnings.warn(
                 f"m={self.m} is above 1.2: the paper reports that OPA collapses to "
                 "uniform assignments there (Table 6); 1.03 is the recommended value.",
                 UserWarning,
             )
-        return {}
+        return {"pretrain_epochs": stage_length(self.pretrain_epochs, max_epochs, 0.5)}
 
     def _strong_view_ops(self):
         return self.strong_ops

@@ -5,12 +5,18 @@ from numbers import Integral, Real
 
 import torch
 import torch.nn.functional as F
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Callback
 from torch import nn
 
 from ...cluster import SphericalKMeans
-from .._base import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, BaseDeepClusterer
+from .._base import (
+    COMMON_ATTRIBUTES_DOC,
+    COMMON_PARAMETERS_DOC,
+    MAX_EPOCHS_DOC,
+    BaseDeepClusterer,
+    stage_length,
+)
 from ..heads import mlp_head
 from ..losses import ClusterDispersionLoss, PIPLoss
 from ..support import FeatureQueue
@@ -217,12 +223,11 @@ class PIPCDRClusterer(BaseDeepClusterer):
     more on the training set after training.
 
     Parameters
-    ----------{COMMON_PARAMETERS_DOC}
-    max_epochs : int, default=200
-        Training epochs, warm-up included (paper: 1,000).
-    warmup_epochs : int, default=20
-        Epochs of PIP alone before CDR starts (paper: after the 50-epoch
-        learning-rate warm-up).
+    ----------{COMMON_PARAMETERS_DOC}{MAX_EPOCHS_DOC}
+        The warm-up is part of it (paper: 1,000 epochs).
+    warmup_epochs : int or "auto", default="auto"
+        Epochs of PIP alone before CDR starts; "auto" is a quarter of
+        ``max_epochs`` (paper: after the 50-epoch learning-rate warm-up).
     sigma : float, default=0.001
         PIP's pull toward the nearest neighbour.
     cdr_temperature : float, default=0.1
@@ -231,8 +236,10 @@ class PIPCDRClusterer(BaseDeepClusterer):
         centroids.
     weight : float, default=0.91
         w of Eq. 9.
-    momentum : float, default=0.996
-        EMA coefficient of the target network.
+    momentum : float, default=0.99
+        EMA coefficient of the target network (paper: 0.996, over 1,000
+        epochs; at CPU budgets of tens of epochs the target then lags the
+        online network by too large a share of the training).
     recluster_every : int, default=1
         r: epochs between two spherical k-means runs (the paper finds 1-16
         equally good).
@@ -259,8 +266,8 @@ class PIPCDRClusterer(BaseDeepClusterer):
 
     Notes
     -----
-    Settings. CPU defaults: small ConvNet or MLP, 200 epochs (20 of warm-up),
-    batch 256, Adam lr 1e-3. Paper (GPU): ``backbone="resnet18"`` or 34,
+    Settings. CPU defaults: small ConvNet or MLP, ``max_epochs="auto"`` (a
+    quarter of warm-up), batch 64, EMA 0.99, Adam lr 1e-3. Paper (GPU): ``backbone="resnet18"`` or 34,
     1,000 epochs, SGD with lr 0.05 x batch/256, cosine decay and 50 warm-up
     epochs, predictor lr x10, hidden 4096, projection 256; pass an SGD
     schedule through ``callbacks`` if you need it (this library trains with
@@ -308,7 +315,7 @@ class PIPCDRClusterer(BaseDeepClusterer):
     _method_class = PIPCDRMethod
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
-        "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+        "warmup_epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "sigma": [Interval(Real, 0, 1, closed="both")],
         "cdr_temperature": [Interval(Real, 0, None, closed="neither")],
         "weight": [Interval(Real, 0, 1, closed="both")],
@@ -326,15 +333,15 @@ class PIPCDRClusterer(BaseDeepClusterer):
         *,
         backbone="auto",
         image_shape=None,
-        max_epochs=200,
-        warmup_epochs=20,
-        batch_size=256,
+        max_epochs="auto",
+        warmup_epochs="auto",
+        batch_size=64,
         lr=1e-3,
         weight_decay=0.0,
         sigma=0.001,
         cdr_temperature=0.1,
         weight=0.91,
-        momentum=0.996,
+        momentum=0.99,
         recluster_every=1,
         queue_size=0,
         projection_dim=128,
@@ -372,6 +379,9 @@ class PIPCDRClusterer(BaseDeepClusterer):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+
+    def _derived_settings(self, spec, max_epochs):
+        return {"warmup_epochs": stage_length(self.warmup_epochs, max_epochs, 0.25)}
 
     def _finalize(self, net, outputs):
         """Spherical k-means on the training set's target embeddings."""

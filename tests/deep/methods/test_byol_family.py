@@ -100,7 +100,8 @@ def test_bscic_loss_weights_follow_the_image_kind():
     grey = infer_spec(np.zeros((4, 8, 8), dtype=np.float32))
     colour = infer_spec(np.zeros((4, 8, 8, 3), dtype=np.float32))
     def weights(spec, **params):
-        return BSCICClusterer(**params)._make_method(spec, seed=0).settings.loss_weights
+        return BSCICClusterer(**params)._make_method(spec, seed=0,
+                                                     n_samples=4).settings.loss_weights
 
     assert weights(grey) == (2.0, 1.0, 1.0)
     assert weights(colour) == (4.0, 2.0, 1.0)

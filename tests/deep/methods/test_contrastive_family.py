@@ -107,6 +107,14 @@ def fitted_cc(blobs):
     return CCClusterer(n_clusters=4, max_epochs=3, batch_size=64, random_state=0).fit(X)
 
 
+def test_c3_from_a_fitted_cc_trains_only_the_c3_stage_by_default(blobs, fitted_cc):
+    X, _ = blobs
+    # pretrain_epochs="auto": the CC stage is done (the paper's 1000 + N in two calls)
+    c3 = C3Clusterer(n_clusters=4, init=fitted_cc, max_epochs=2, batch_size=64,
+                     random_state=1).fit(X)
+    assert [h["stage"] for h in c3.history_] == ["c3", "c3"]
+
+
 def _state(model):
     state = model.net_.module_.state_dict()
     return {key: value.detach().cpu().clone() for key, value in state.items()}
