@@ -136,15 +136,16 @@ COMMON_ATTRIBUTES_DOC = """
 
 #: ``max_epochs="auto"`` trains about this many samples (epochs times the
 #: number of samples), within :data:`AUTO_EPOCHS_RANGE` epochs.
-AUTO_EPOCH_SAMPLES = 300_000
+AUTO_EPOCH_SAMPLES = 200_000
 AUTO_EPOCHS_RANGE = (10, 200)
 
 MAX_EPOCHS_DOC = """
     max_epochs : int or "auto", default="auto"
         All the epochs ``fit`` trains, every stage included. "auto": about
-        300,000 training samples, ``round(300000 / n_samples)`` epochs
-        between 10 and 200 (167 for 1,797 samples, 60 for 5,000, 10 from
-        30,000): a budget of minutes on a CPU. A GPU run of the paper's recipe
+        200,000 training samples, ``round(200000 / n_samples)`` epochs
+        between 10 and 200 (111 for 1,797 samples, 40 for 5,000, 10 from
+        20,000): a budget of minutes on a CPU (about 5-10 for 5,000 28x28
+        images with the small ConvNets). A GPU run of the paper's recipe
         passes its epochs (see Notes)."""
 
 
