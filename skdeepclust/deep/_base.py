@@ -134,25 +134,35 @@ COMMON_ATTRIBUTES_DOC = """
         Names of features seen during fit, when X has feature names."""
 
 
-#: ``max_epochs="auto"`` trains about this many samples (epochs times the
-#: number of samples), within :data:`AUTO_EPOCHS_RANGE` epochs.
-AUTO_EPOCH_SAMPLES = 200_000
+#: ``max_epochs="auto"`` trains about this many sample-pixels (epochs times the
+#: number of samples times the pixels of an image, H x W, or the features of a
+#: tabular row): 200,000 images of 28x28, within :data:`AUTO_EPOCHS_RANGE`
+#: epochs. The cost of a step of the small ConvNets grows with H x W, so the
+#: budget is a number of CPU minutes more than a number of epochs.
+AUTO_EPOCH_PIXELS = 200_000 * 28 * 28
 AUTO_EPOCHS_RANGE = (10, 200)
 
 MAX_EPOCHS_DOC = """
     max_epochs : int or "auto", default="auto"
-        All the epochs ``fit`` trains, every stage included. "auto": about
-        200,000 training samples, ``round(200000 / n_samples)`` epochs
-        between 10 and 200 (111 for 1,797 samples, 40 for 5,000, 10 from
-        20,000): a budget of minutes on a CPU (about 5-10 for 5,000 28x28
-        images with the small ConvNets). A GPU run of the paper's recipe
-        passes its epochs (see Notes)."""
+        All the epochs ``fit`` trains, every stage included. "auto": as many
+        as train 200,000 images of 28x28 pixels, ``round(200000 * 784 /
+        (n_samples * H * W))`` epochs between 10 and 200 (H * W: the
+        features of tabular rows); for instance 40 for 5,000 images of 28x28,
+        31 for 5,000 of 32x32, 200 for scikit-learn's 1,797 8x8 digits, 10
+        from 20,000 28x28 images: a budget of minutes on a CPU (5-10 for
+        5,000 28x28 images with the small ConvNets). A GPU run of the paper's
+        recipe passes its epochs (see Notes)."""
 
 
-def auto_epochs(n_samples):
-    """The epochs of ``max_epochs="auto"`` for ``n_samples`` training samples."""
+def auto_epochs(n_samples, spec):
+    """The epochs of ``max_epochs="auto"`` for ``n_samples`` samples read as ``spec``."""
+    if spec.image_shape is not None:
+        pixels = spec.image_shape[1] * spec.image_shape[2]
+    else:
+        pixels = spec.n_inputs
     low, high = AUTO_EPOCHS_RANGE
-    return int(min(max(round(AUTO_EPOCH_SAMPLES / max(n_samples, 1)), low), high))
+    epochs = round(AUTO_EPOCH_PIXELS / max(n_samples * pixels, 1))
+    return int(min(max(epochs, low), high))
 
 
 def stage_length(value, max_epochs, fraction):
@@ -278,9 +288,10 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
 
         Each field of ``_method_class.Settings`` takes the value of the
         parameter of the same name, unless :meth:`_derived_settings` gives it;
-        ``max_epochs`` is resolved first ("auto" from ``n_samples``).
+        ``max_epochs`` is resolved first ("auto" from ``n_samples`` and the
+        size of a sample).
         """
-        max_epochs = (auto_epochs(n_samples) if self.max_epochs == "auto"
+        max_epochs = (auto_epochs(n_samples, spec) if self.max_epochs == "auto"
                       else self.max_epochs)
         derived = {"max_epochs": max_epochs, **self._derived_settings(spec, max_epochs)}
         settings_class = self._method_class.Settings

@@ -295,10 +295,10 @@ def test_method_settings_are_the_parameters_of_the_same_names(name):
     import skdeepclust
 
     estimator_class = getattr(skdeepclust, name)
-    spec = infer_spec(np.zeros((4, 8, 8), dtype=np.float32))
+    spec = infer_spec(np.zeros((4, 28, 28), dtype=np.float32))
     defaults = estimator_class(n_clusters=3)._make_method(spec, seed=7, n_samples=5000)
     assert defaults.seed == 7 and defaults.n_clusters == 3
-    # max_epochs="auto": 200,000 samples' worth of epochs
+    # max_epochs="auto": 200,000 images of 28x28 pixels
     assert defaults.settings.max_epochs == 40
     fields = dataclasses.fields(defaults.settings)
     derived = {"max_epochs": 40, **estimator_class()._derived_settings(spec, 40)}
@@ -320,13 +320,19 @@ def test_method_settings_are_the_parameters_of_the_same_names(name):
     assert {name: getattr(settings, name) for name in changed} == changed
 
 
-@pytest.mark.parametrize("n_samples, epochs", [(100, 200), (1797, 111), (5000, 40),
-                                               (20000, 10), (1_000_000, 10)])
-def test_auto_max_epochs_trains_about_200000_samples(n_samples, epochs):
+@pytest.mark.parametrize("n_samples, sample_shape, epochs", [
+    (100, (28, 28), 200), (5000, (28, 28), 40), (20000, (28, 28), 10),
+    (1_000_000, (28, 28), 10), (5000, (32, 32, 3), 31), (5000, (3, 32, 32), 31),
+    (1797, (8, 8), 200), (10000, (8, 8), 200), (1797, (64,), 200),
+    (5000, (784,), 40)])
+def test_auto_max_epochs_trains_200000_images_of_28x28(n_samples, sample_shape, epochs):
     from skdeepclust.deep._base import auto_epochs
 
-    assert auto_epochs(n_samples) == epochs
-    spec = infer_spec(np.zeros((4, 8, 8), dtype=np.float32))
+    spec = infer_spec(np.zeros((4, *sample_shape), dtype=np.float32))
+    # a loop over the rule's definition: epochs x samples x pixels ~ 200,000 x 784
+    pixels = int(np.prod(sample_shape)) // (3 if 3 in sample_shape else 1)
+    assert epochs == min(max(round(200_000 * 784 / (n_samples * pixels)), 10), 200)
+    assert auto_epochs(n_samples, spec) == epochs
     method = CCClusterer(n_clusters=3)._make_method(spec, seed=0, n_samples=n_samples)
     assert method.total_epochs == epochs
     # an explicit number is kept
