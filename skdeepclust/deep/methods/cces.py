@@ -12,6 +12,7 @@ from .._base import (
     COMMON_PARAMETERS_DOC,
     MAX_EPOCHS_DOC,
     BaseDeepClusterer,
+    stage_length,
 )
 from ..augment import ContrastiveCropBoxes, ImageViews, auto_policy
 from ..losses import ClusterContrastiveLoss, contrastive_terms
@@ -156,9 +157,10 @@ class CCESClusterer(BaseDeepClusterer):
         loss only, False neither (the paper's ablation). Off by default
         because it measured better on every set tried here (see Notes); pass
         True for the paper's recipe.
-    nn_warmup : int, default=50
+    nn_warmup : int or "auto", default="auto"
         Epochs before the nearest neighbours replace the anchors (the support
-        set fills meanwhile). The paper starts at once; see Notes.
+        set fills meanwhile); "auto" is a quarter of ``max_epochs`` (50 of
+        200). The paper starts at once; see Notes.
     crop : {{"contrastive", "random"}}, default="contrastive"
         ContrastiveCrop or plain random resized crops (the ablation).
         Tabular data have no crop and use the tabular views either way.
@@ -234,7 +236,7 @@ class CCESClusterer(BaseDeepClusterer):
         "cluster_temperature": [Interval(Real, 0, None, closed="neither")],
         "support_size": [Interval(Integral, 1, None, closed="left")],
         "nearest_neighbors": ["boolean", StrOptions({"instance", "cluster"})],
-        "nn_warmup": [Interval(Integral, 0, None, closed="left")],
+        "nn_warmup": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "crop": [StrOptions({"contrastive", "random"})],
         "loc_interval": [Interval(Integral, 1, None, closed="left")],
         "crop_warmup": [Interval(Integral, 0, None, closed="left")],
@@ -255,7 +257,7 @@ class CCESClusterer(BaseDeepClusterer):
         cluster_temperature=1.0,
         support_size=65536,
         nearest_neighbors=False,
-        nn_warmup=50,
+        nn_warmup="auto",
         crop="contrastive",
         loc_interval=20,
         crop_warmup=20,
@@ -307,4 +309,5 @@ class CCESClusterer(BaseDeepClusterer):
         return view, view
 
     def _derived_settings(self, spec, max_epochs):
-        return {"contrastive_crop": self._uses_contrastive_crop(spec)}
+        return {"contrastive_crop": self._uses_contrastive_crop(spec),
+                "nn_warmup": stage_length(self.nn_warmup, max_epochs, 0.25)}

@@ -193,8 +193,9 @@ class DPACClusterer(BaseDeepClusterer):
     Batch 256 rather than the 64 of the CC family: OPA's targets aggregate
     over the batch, and on 8x8 digits (167 epochs, seed 0) batch 64 gave
     0.968 in 366 s against 0.983 in 180 s (28x28 ``make_handwritten_digits``,
-    40 epochs: 0.799 against 0.785, ``benchmarks/results/images_cpu.md``). The paper's settings (Sec. 4, implementation
-    details), for CIFAR/STL-scale images on a GPU: a ResNet-34 in SimCLR's
+    40 epochs: 0.799 against 0.785, ``benchmarks/results/images_cpu.md``).
+    The paper's settings (Sec. 4, implementation details), for CIFAR/STL-scale
+    images on a GPU: a ResNet-34 in SimCLR's
     architecture plus an MLP cluster head; 1,000 pre-training and 200 clustering
     epochs; Adam at a constant lr of 1e-4 with weight decay 1e-4; batch 240;
     m = 1.03 and temperature 0.5 on every data set; one view made with

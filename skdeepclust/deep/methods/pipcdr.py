@@ -267,11 +267,11 @@ class PIPCDRClusterer(BaseDeepClusterer):
     Notes
     -----
     Settings. CPU defaults: small ConvNet or MLP, ``max_epochs="auto"`` (a
-    quarter of warm-up), batch 64, EMA 0.99, Adam lr 1e-3. Paper (GPU): ``backbone="resnet18"`` or 34,
-    1,000 epochs, SGD with lr 0.05 x batch/256, cosine decay and 50 warm-up
-    epochs, predictor lr x10, hidden 4096, projection 256; pass an SGD
-    schedule through ``callbacks`` if you need it (this library trains with
-    Adam).
+    quarter of warm-up), batch 64, EMA 0.99, Adam lr 1e-3. Paper (GPU):
+    ``backbone="resnet18"`` or 34, 1,000 epochs, EMA 0.996, SGD with lr 0.05
+    x batch/256, cosine decay and 50 warm-up epochs, predictor lr x10,
+    hidden 4096, projection 256; pass an SGD schedule through ``callbacks``
+    if you need it (this library trains with Adam).
 
     Decisions: ``transform`` returns the normalised target embedding (the
     space that is clustered); PIP's neighbour is the nearest other sample of
