@@ -1,4 +1,6 @@
-"""Data-parallel training of a deep estimator over several GPUs or CPU processes.
+"""
+Data-parallel training over several GPUs or CPU processes
+=========================================================
 
 The script is an ordinary fit. Started by a launcher with several processes,
 every process runs it, and ``fit`` trains one model together
@@ -37,7 +39,7 @@ from skdeepclust.metrics import clustering_report
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="8x8 digits and a few epochs (CPU check)")
     parser.add_argument("--save", default="dpac_multi_gpu.pkl",
