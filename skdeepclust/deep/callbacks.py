@@ -5,7 +5,8 @@ throughput into the history; ``StageLearningRate`` (always on) switches the
 learning rate between training stages; ``ClusteringScore`` scores the clustering of a labelled
 set after every epoch, for monitoring and for the accuracy-per-epoch plots of
 the benchmarks. ``ema_update`` is the momentum-target update the BYOL-style
-methods run in their ``after_step``.
+methods run in their ``after_step``; ``Recluster`` gives PIPCDR its
+pseudo-labels and centroids from spherical k-means.
 """
 
 import time
@@ -14,6 +15,7 @@ import numpy as np
 import torch
 from skorch.callbacks import Callback
 
+from ..cluster import SphericalKMeans
 from ._input import infer_spec, to_network_layout
 
 
@@ -151,3 +153,52 @@ class ClusteringScore(Callback):
 
     def on_train_end(self, net, **kwargs):
         self.__dict__.pop("_data", None)
+
+
+class Recluster(Callback):
+    """Pseudo-labels from spherical k-means on the target embeddings.
+
+    At the start of the clustering stage and every ``every`` epochs after
+    it, the un-augmented training set goes through the target network and
+    :class:`skdeepclust.SphericalKMeans` clusters the normalised embeddings;
+    the labels go to ``net.fit_state_["pseudo_labels"]`` (PIPCDR's first
+    M-step) and the centroids into the network, where they serve as the
+    prediction rule until the final clustering.
+
+    Parameters
+    ----------
+    start : int
+        Epoch of the first clustering (the end of the warm-up).
+    every : int
+        Epochs between two clusterings (r in the paper).
+    n_clusters : int
+    seed : int
+        Seeds the k-means restarts.
+    batch_size : int, default=1024
+    """
+
+    def __init__(self, start, every, n_clusters, seed, batch_size=1024):
+        self.start = start
+        self.every = every
+        self.n_clusters = n_clusters
+        self.seed = seed
+        self.batch_size = batch_size
+
+    def on_epoch_begin(self, net, **kwargs):
+        epoch = net.epoch
+        if epoch < self.start or (epoch - self.start) % self.every:
+            return
+        embedding = net.eval_pass(net.train_data_, net.module_.target_embedding,
+                                  self.batch_size).float()
+        model = SphericalKMeans(self.n_clusters, n_init=3, random_state=self.seed + epoch)
+        labels = model.fit_predict(embedding.cpu().numpy())
+        net.fit_state_["pseudo_labels"] = torch.as_tensor(labels, device=net.device)
+        # the prediction rule during training: the latest centroids
+        set_centroids(net.module_, model.cluster_centers_)
+
+
+def set_centroids(module, centers):
+    """Write unit centroids into the network's buffer (unused slots stay zero)."""
+    centroids = torch.zeros_like(module.centroids)
+    centroids[: len(centers)] = torch.as_tensor(centers, dtype=centroids.dtype)
+    module.centroids.copy_(centroids)

@@ -3,10 +3,8 @@
 from dataclasses import dataclass
 from numbers import Integral, Real
 
-from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
 from .._base import (
     COMMON_ATTRIBUTES_DOC,
@@ -15,6 +13,7 @@ from .._base import (
     BaseDeepClusterer,
     stage_length,
 )
+from .._warm_start import check_init_matches, copy_fitted_network, fitted_init
 from ..losses import C3Loss
 from ._base import remaining_epochs
 from .cc import _CC_PARAMETER_CONSTRAINTS, CCClusterer, CCMethod, CCSettings
@@ -66,13 +65,6 @@ class C3Method(CCMethod):
         z_a, z_b = net.gather(z_a, z_b)
         loss, positives = self.c3_loss(z_a, z_b, return_positives=True)
         return {"loss": loss, "c3": loss, "positives_per_sample": positives}
-
-
-def _describe_input(spec):
-    """What the network reads, for comparing two fits' inputs."""
-    if spec.kind == "image":
-        return f"images of shape (C, H, W) = {tuple(spec.image_shape)}"
-    return f"rows of {spec.n_inputs} features"
 
 
 class C3Clusterer(BaseDeepClusterer):
@@ -253,61 +245,13 @@ class C3Clusterer(BaseDeepClusterer):
         self.verbose = verbose
         self.callbacks = callbacks
 
-    def _init_model(self):
-        """The fitted CCClusterer of ``init`` (unwrapped from a FrozenEstimator)."""
-        init = self.init
-        if isinstance(init, FrozenEstimator):
-            init = init.estimator
-        if not isinstance(init, CCClusterer):
-            raise ValueError("init must be a fitted CCClusterer (or a FrozenEstimator "
-                             f"around one); got {type(init).__name__}.")
-        try:
-            check_is_fitted(init, "net_")
-        except NotFittedError:
-            raise ValueError(
-                "init must be a fitted CCClusterer; this one is not fitted. "
-                "sklearn.base.clone (GridSearchCV, cross_validate...) replaces it by "
-                "an unfitted copy: pass init=FrozenEstimator(fitted_cc) to keep it."
-            ) from None
-        return init
-
     def _derived_settings(self, spec, max_epochs):
         # "auto": the paper's proportions, or only the C3 stage after a fitted CC
         fraction = 0.0 if self.init is not None else 0.75
-        derived = {"pretrain_epochs": stage_length(self.pretrain_epochs, max_epochs,
-                                                   fraction)}
         if self.init is not None:
-            # check before any network is built or trained
-            init = self._init_model()
-            if init.n_clusters != self.n_clusters:
-                raise ValueError(
-                    f"init has n_clusters={init.n_clusters} but this C3Clusterer has "
-                    f"n_clusters={self.n_clusters}; they must be equal."
-                )
-            fitted_on, given = _describe_input(init._input_spec), _describe_input(spec)
-            if fitted_on != given:
-                raise ValueError(
-                    f"init was fitted on {fitted_on}, but X gives {given}: the "
-                    "input must be of the same kind and shape."
-                )
-        return derived
+            check_init_matches(fitted_init(self.init, CCClusterer), self, spec)
+        return {"pretrain_epochs": stage_length(self.pretrain_epochs, max_epochs, fraction)}
 
     def _warm_start(self, net, spec):
-        if self.init is None:
-            return
-        init = self._init_model()
-        source = init.net_.module_.state_dict()
-        target = net.module_.state_dict()
-        mismatched = sorted(
-            {key for key in target
-             if key not in source or source[key].shape != target[key].shape}
-            | (set(source) - set(target))
-        )
-        if mismatched:
-            raise ValueError(
-                "init's network does not match this estimator's (init.backbone="
-                f"{init.backbone!r}, backbone={self.backbone!r}): for example "
-                f"{mismatched[0]!r} differs. Use the backbone init was fitted with."
-            )
-        # copies the values: init's own tensors are left untouched
-        net.module_.load_state_dict(source)
+        if self.init is not None:
+            copy_fitted_network(net, fitted_init(self.init, CCClusterer), self.backbone)
