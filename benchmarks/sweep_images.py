@@ -218,6 +218,7 @@ def main():
         report(args.records)
         return
     jobs = json.loads(Path(args.jobs).read_text())
+    Path(args.out).mkdir(parents=True, exist_ok=True)  # the workers append there
     deadline = time.time() + args.deadline
     multiprocessing.set_start_method("spawn")
     pool = multiprocessing.Pool(args.workers, maxtasksperchild=1)

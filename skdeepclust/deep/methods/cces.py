@@ -185,42 +185,33 @@ class CCESClusterer(BaseDeepClusterer):
     224-pixel images, ``max_epochs=1200, lr=1e-4``, support set of 65,536
     features.
 
-    Measured with the defaults on the CPU (``benchmarks/results/
-    images_cpu.md``): 5,000 generated 28x28 digits, 40 epochs ("auto"),
-    ``make_handwritten_digits`` 0.860 (0.879 / 0.901 / 0.799, seeds 0-2, the
-    first with the first box refresh at epoch 20, the others at 10; k-means
-    on the pixels 0.359), ``make_large_digits`` 0.958 (seed 0, refresh at
-    10; pixels 0.585), about 420-460 s a fit with two fits sharing the
-    2-core CPU; scikit-learn's 8x8 digits 0.861 at 200 epochs (seed 0; 0.945
-    over seeds 0-2 at 300 epochs).
+    Measured with the defaults on the CPU, two fits sharing it
+    (``benchmarks/results/images_cpu.md``): 5,000 generated 28x28 digits,
+    40 epochs, about 420-460 s a fit: ``make_handwritten_digits`` 0.860
+    (0.879 / 0.901 / 0.799, seeds 0-2; k-means on the pixels 0.359),
+    ``make_large_digits`` 0.958 (seed 0; pixels 0.585); 8x8 digits 0.861 at
+    200 epochs (seed 0; 0.945 over seeds 0-2 at 300 epochs).
 
     Decisions where the paper is vague: the instance and cluster losses
     follow Eq. 3 and 7 as printed, without the positive in the denominator
-    (the j-independent first term of Eq. 3's denominator is read as
-    ``u_j``); both directions use their own view's neighbour; the support
-    set stores the first view's backbone features after each step (starting
-    from a random matrix as in the paper) with each sample's index as key;
-    neighbours are searched by cosine similarity (the heads normalise) and
-    never the sample itself; until the first box refresh the crops are
-    plain random resized crops (ContrastiveCrop's reference code); the
-    entropy term is written ``log K - H`` as in CC (the same gradient as
-    ``-H``). Small images (at most 16 pixels, e.g. 8x8 digits) keep the
-    affine view and crop only 60-100 % of the area, since strong crops
-    destroy them. Backbones without a convolutional feature map (the MLP, a
-    custom module without ``feature_map``) keep whole-image boxes.
+    (Eq. 3's j-independent first term is read as ``u_j``); each direction
+    uses its own view's neighbour; the support set stores the first view's
+    backbone features after each step (from a random matrix, as in the
+    paper) keyed by sample index; neighbours are searched by cosine and are
+    never the sample itself; crops are plain random resized crops until the
+    first box refresh (ContrastiveCrop's reference code); the entropy term
+    is ``log K - H`` as in CC (the gradient of ``-H``). Images of at most 16
+    pixels keep the affine view and crop 60-100 % of the area; backbones
+    without a convolutional feature map keep whole-image boxes.
 
-    Ablations measured on 5,000 generated 28x28 digits
-    (``make_handwritten_digits``, 40 epochs, one seed,
-    ``benchmarks/results/images_gpu.md``): neighbours for both losses 0.559,
-    instance loss only 0.607, cluster loss only 0.593, none 0.558; single
-    seeds differ by about 0.03. On 8x8 digits (batch 64, 300 epochs, seeds
-    0-2, CPU) the neighbours cost accuracy: 0.729 / 0.814 / 0.679 with them,
-    0.886 / 0.971 / 0.977 without; ACC rose until they started at epoch 50,
-    then fell (an earlier search that could return a stored copy of the
-    sample itself gave 0.942 / 0.945 / 0.758). Neighbours from other classes
-    pull wrong pairs together while the features are weak. Hence the
-    default ``nearest_neighbors=False``: ContrastiveCrop views with CCES's
-    decoupled losses; ``nearest_neighbors=True`` is the paper's method.
+    Nearest neighbours are off by default because they measured worse. On
+    ``make_handwritten_digits`` (40 epochs, one seed,
+    ``benchmarks/results/images_gpu.md``): both losses 0.559, instance loss
+    only 0.607, cluster loss only 0.593, none 0.558 (seeds differ by about
+    0.03). On 8x8 digits (300 epochs, seeds 0-2): 0.729 / 0.814 / 0.679
+    with them, 0.886 / 0.971 / 0.977 without; ACC fell once they started,
+    since neighbours from other classes pull wrong pairs together while the
+    features are weak. ``nearest_neighbors=True`` is the paper's method.
 
     References
     ----------

@@ -187,62 +187,38 @@ class DPACClusterer(BaseDeepClusterer):
 
     Notes
     -----
-    Settings. The defaults (small ConvNet or MLP, ``max_epochs="auto"`` of
-    which half pre-training, batch 256, Adam lr 1e-3, weight decay 1e-4) fit
-    small data sets on a CPU: scikit-learn's digits take a few minutes.
-    Batch 256 rather than the 64 of the CC family: OPA's targets aggregate
-    over the batch, and on 8x8 digits (167 epochs, seed 0) batch 64 gave
-    0.968 in 366 s against 0.983 in 180 s (28x28 ``make_handwritten_digits``,
-    40 epochs: 0.799 against 0.785, ``benchmarks/results/images_cpu.md``).
-    The paper's settings (Sec. 4, implementation details), for CIFAR/STL-scale
-    images on a GPU: a ResNet-34 in SimCLR's
-    architecture plus an MLP cluster head; 1,000 pre-training and 200 clustering
-    epochs; Adam at a constant lr of 1e-4 with weight decay 1e-4; batch 240;
-    m = 1.03 and temperature 0.5 on every data set; one view made with
-    SimCLR's transformations and the other with four operations drawn from
-    RandAugment; self-labeling as in FixMatch with threshold 0.95. Here:
-    ``backbone="resnet34", pretrain_epochs=1000, max_epochs=1200,
-    batch_size=240, lr=1e-4, weight_decay=1e-4`` (``strong_ops=4``,
-    ``pretrain_views="weak_strong"``, ``m`` and ``temperature`` are the
-    defaults).
+    Settings. CPU defaults: small ConvNet or MLP, ``max_epochs="auto"`` of
+    which half pre-training, batch 256 (OPA aggregates over the batch: on
+    8x8 digits batch 64 gave 0.968 against 0.983), Adam lr 1e-3, weight
+    decay 1e-4. Paper (Sec. 4, GPU): a ResNet-34 and an MLP cluster head,
+    1,000 pre-training and 200 clustering epochs, Adam at a constant 1e-4
+    with weight decay 1e-4, batch 240, m = 1.03 and temperature 0.5,
+    FixMatch self-labeling at 0.95: ``backbone="resnet34",
+    pretrain_epochs=1000, max_epochs=1200, batch_size=240, lr=1e-4``.
 
-    Views. The weak view is the ``augment`` policy (SimCLR's recipe for
-    larger colour images). The strong view is that view plus ``strong_ops``
-    operations drawn per image from a batched RandAugment-like set (rotate,
-    shear, translate, brightness, colour, contrast, sharpness, posterize,
-    solarize, autocontrast, identity; FixMatch's magnitude ranges) and a
-    cutout: an approximation of the paper's RandAugment view, whose exact
-    pipeline the paper does not give. Pre-training uses a weak and a strong
-    view by default (``pretrain_views``); the clustering and self-labeling
-    stages always do.
+    Views. The weak view is the ``augment`` policy; the strong view adds
+    ``strong_ops`` operations drawn per image from a batched RandAugment-like
+    set (FixMatch's operations and magnitude ranges) and a cutout, an
+    approximation of the paper's RandAugment view, whose pipeline the paper
+    does not give.
 
-    Decisions where the paper is vague (see the project's METHODS notes):
-    Q is computed without gradient from the un-augmented batch, on the
-    cosine distances of the backbone features, in float64 and the log domain
-    (the authors' code); the features and predictions it reads are computed
-    in float32 even under mixed precision, since ``alpha = 1/(m - 1) = 33``
-    magnifies rounding errors. The contrastive weights use the same batch's
-    predictions; the paper's sums over samples are averaged. Self-labeling
-    fine-tunes the cluster head itself (the paper trains a separate linear
-    head).
+    Decisions where the paper is vague (the project's METHODS notes): Q is
+    computed without gradient from the un-augmented batch, on the cosine
+    distances of the backbone features, in float64 and the log domain (the
+    authors' code), from features computed in float32 even under mixed
+    precision, since ``alpha = 1/(m - 1) = 33`` magnifies rounding. The
+    contrastive weights use the same batch's predictions; the paper's sums
+    over samples are averaged. Self-labeling fine-tunes the cluster head
+    itself (the paper trains a separate linear head). ``backbone="auto"``
+    is "convnet" for every size: with "convnet2" the clustering stage
+    drifted away from the pre-trained clustering on 28x28 digits.
 
-    Backbone. ``backbone="auto"`` is "convnet" for every image size: on
-    5,000 generated 28x28 digits (``make_handwritten_digits``, 20 + 20
-    epochs, 3 seeds) it gave 0.550 where "convnet2", better for the CC
-    family, gave 0.382: with it the clustering stage drifted away from the
-    pre-trained clustering (``benchmarks/results/images_gpu.md``).
-
-    Measured with the defaults on the CPU (``benchmarks/results/
-    images_cpu.md``): scikit-learn's 8x8 digits 0.981 (100 + 100 epochs,
-    seeds 0-2, about 2 minutes); 5,000 generated 28x28 digits, 20 + 20
-    epochs ("auto"), ``make_large_digits`` 0.934 (seed 0; k-means on the
-    pixels 0.585), ``make_handwritten_digits`` 0.779 (0.785 / 0.782 / 0.770,
-    seeds 0-2; pixels 0.359),
-    about 460-500 s a fit with two fits sharing the 2-core CPU. On the
-    second set the clustering stage reaches the level of k-means on the
-    pre-trained features within an epoch and then creeps: 30 + 10 epochs
-    gave 0.791 and two weak pre-training views 0.816 (seed 0), below C3's
-    0.847 at the same budget.
+    Measured with the defaults on the CPU, two fits sharing it
+    (``benchmarks/results/images_cpu.md``): 8x8 digits 0.981 (seeds 0-2,
+    about 2 minutes); 5,000 generated 28x28 digits, 20 + 20 epochs, about
+    480 s a fit: ``make_large_digits`` 0.934 (seed 0),
+    ``make_handwritten_digits`` 0.779 (0.785 / 0.782 / 0.770, seeds 0-2);
+    k-means on the pixels 0.585 and 0.359.
 
     References
     ----------
