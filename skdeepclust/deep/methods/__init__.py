@@ -7,4 +7,5 @@ from .cces import CCESClusterer
 from .dpac import DPACClusterer
 from .pipcdr import PIPCDRClusterer
 
-__all__ = ["DPACClusterer", "CCClusterer", "C3Clusterer", "CCESClusterer", "PIPCDRClusterer", "BSCICClusterer"]
+__all__ = ["DPACClusterer", "CCClusterer", "C3Clusterer", "CCESClusterer",
+           "PIPCDRClusterer", "BSCICClusterer"]

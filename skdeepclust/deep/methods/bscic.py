@@ -171,7 +171,7 @@ _COLOUR_WEIGHTS = (4.0, 2.0, 1.0)
 
 
 class BSCICClusterer(BaseDeepClusterer):
-    __doc__ = f"""BSC-IC: BYOL-based self-supervised clustering with instance- and cluster-level discrimination.
+    __doc__ = f"""BSC-IC: BYOL-based clustering, instance- and cluster-level discrimination.
 
     A BYOL network whose projector ends in a softmax over the K clusters
     produces cluster assignments Z from two views (Chen et al., 2023):
@@ -223,45 +223,36 @@ class BSCICClusterer(BaseDeepClusterer):
     Notes
     -----
     Settings. The paper trains ResNet-18 with Adam lr 3e-4 for the network
-    and the critic, batch 64 (the method needs no negatives, hence small
-    batches), EMA 0.99: ``BSCICClusterer(backbone="resnet18", batch_size=64,
-    lr=3e-4)`` on a GPU. The CPU defaults are the small ConvNet or MLP,
-    ``max_epochs="auto"``, batch 64, lr 1e-3 for the network; the critic keeps the paper's
-    3e-4 (``critic_lr``) whatever ``lr`` is.
+    and the critic, batch 64 (no negatives are needed), EMA 0.99:
+    ``BSCICClusterer(backbone="resnet18", lr=3e-4)`` on a GPU. The CPU
+    defaults are the small ConvNet or MLP, ``max_epochs="auto"``, batch 64
+    and lr 1e-3 for the network; the critic keeps 3e-4 (``critic_lr``).
 
-    Update order (Algorithm 1). Each batch computes all losses with one
-    critic, the current one, then updates the online network (Eq. 9), the
-    target network by EMA (Eq. 10) and last the critic (Eq. 11). The critic
-    trains on the step's detached assignments (no second forward pass of the
-    online network), ``n_critic`` times with fresh prior samples. Its loss
-    and backward run in float32 with autocast disabled: half precision would
-    round the input-gradient norm of the penalty's double backward too
-    coarsely. The history's ``critic`` is the epoch mean of its loss.
+    Update order (Algorithm 1). Each batch computes all losses with the
+    current critic, then updates the online network (Eq. 9), the target by
+    EMA (Eq. 10) and last the critic (Eq. 11), ``n_critic`` times on the
+    step's detached assignments with fresh prior samples. The critic's loss
+    and backward run in float32 with autocast disabled: half precision
+    rounds the input-gradient norm of the penalty's double backward too
+    coarsely. ``history_``'s ``critic`` is the epoch mean of its loss.
 
-    Critic optimiser. The paper says only "Adam with a learning rate of
-    0.0003" for both networks, one critic update per generator update, and
-    no Adam betas. The defaults follow that literally: ``critic_lr=3e-4``,
-    ``n_critic=1`` and Adam's default betas (0.9, 0.999), as for the online
-    network. WGAN-GP (Gulrajani et al., 2017) used ``n_critic=5``, lr 1e-4
-    and betas (0, 0.9) for image generators; ``n_critic`` and
-    ``critic_betas`` allow that recipe.
+    Critic optimiser. The paper gives "Adam with a learning rate of 0.0003"
+    for both networks, one critic update per generator update, and no
+    betas; the defaults follow that (Adam's betas (0.9, 0.999)). WGAN-GP
+    (Gulrajani et al., 2017) used ``n_critic=5``, lr 1e-4 and betas (0, 0.9):
+    ``n_critic`` and ``critic_betas`` allow that recipe.
 
     Cluster balance (beyond the paper). With the paper's objective the
-    assignments can merge into few clusters: on 5,000 generated 28x28 digits
-    (``make_handwritten_digits``, 40 and 100 epochs) every fit ended in one or
-    two clusters (ACC 0.11, while k-means on its backbone features reached
-    0.45-0.51), and on ``make_large_digits`` in four. ``balance_weight=1``
-    adds ``log K - H(mean assignment)`` per view, the entropy term of CC,
-    which kept all clusters: 0.615 (3 seeds, 40 epochs, batch 128) and
-    0.782 on the two sets (``benchmarks/results/images_gpu.md``). On 8x8
-    digits, where the paper's objective does not collapse, it lowered ACC
-    (0.737 against 0.795, 200 epochs, one seed), so it stays off by
-    default. With the defaults of this version (the EMA target keeps its own
-    BatchNorm statistics) 8x8 digits give 0.815 (200 epochs, seed 0, k-means
-    on the features 0.936; ``benchmarks/results/images_cpu.md``); on
-    ``make_handwritten_digits`` (40 epochs, seed 0, before that change) two
-    clusters were left (ACC 0.158, k-means on the features 0.782), four with
-    ``n_critic=5`` (0.243), and ``balance_weight=1`` kept ten (0.682).
+    assignments can merge into few clusters, while k-means on the backbone
+    features finds many more: on 5,000 generated 28x28 digits
+    (``make_handwritten_digits``, 40 epochs, seed 0) two clusters were
+    left (ACC 0.158, k-means on the features 0.782; four with
+    ``n_critic=5``, 0.243). ``balance_weight=1`` adds ``log K - H(mean
+    assignment)`` per view, CC's entropy term, and kept all ten (0.682). On
+    8x8 digits, where the paper's objective keeps its clusters (0.815, 200
+    epochs, seed 0, ``benchmarks/results/images_cpu.md``), it lowered ACC
+    (0.737 against 0.795 in an earlier version), so it stays off by
+    default.
 
     Decisions where the paper is vague or garbled: the online network has no
     predictor (the paper's online network is an encoder followed by the
@@ -356,17 +347,19 @@ class BSCICClusterer(BaseDeepClusterer):
             colour = spec.kind == "image" and spec.image_shape[0] == 3
             weights = _COLOUR_WEIGHTS if colour else _GRAY_WEIGHTS
         else:
-            weights = tuple(float(w) for w in self.loss_weights)
-            if len(weights) != 3 or min(weights) < 0:
-                raise ValueError(
-                    "loss_weights should be 'auto' or three non-negative numbers "
-                    f"(a_mi, a_si, a_clu), got {self.loss_weights!r}.")
-        betas = tuple(self.critic_betas)
-        if len(betas) != 2 or not all(
-                isinstance(b, Real) and not isinstance(b, bool) and 0 <= b < 1
-                for b in betas):
-            raise ValueError(
-                "critic_betas should be two numbers in [0, 1) (Adam's beta1, beta2), "
-                f"got {self.critic_betas!r}.")
-        return {"loss_weights": weights,
-                "critic_betas": tuple(float(b) for b in betas)}
+            weights = _numbers(self.loss_weights, 3, lambda w: w >= 0, (
+                "loss_weights should be 'auto' or three non-negative numbers "
+                f"(a_mi, a_si, a_clu), got {self.loss_weights!r}."))
+        betas = _numbers(self.critic_betas, 2, lambda b: 0 <= b < 1, (
+            "critic_betas should be two numbers in [0, 1) (Adam's beta1, beta2), "
+            f"got {self.critic_betas!r}."))
+        return {"loss_weights": weights, "critic_betas": betas}
+
+
+def _numbers(values, length, valid, message):
+    """``values`` as a tuple of ``length`` valid floats, or a ValueError with ``message``."""
+    values = tuple(values)
+    if len(values) != length or not all(
+            isinstance(v, Real) and not isinstance(v, bool) and valid(v) for v in values):
+        raise ValueError(message)
+    return tuple(float(v) for v in values)
