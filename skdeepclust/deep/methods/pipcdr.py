@@ -230,20 +230,16 @@ class PIPCDRClusterer(BaseDeepClusterer):
     constant; k-means runs with 3 restarts during training and 10 at the
     end; ``backbone="auto"`` is "convnet" for every image size.
 
-    Measured with the defaults on the CPU (``benchmarks/results/
-    images_cpu.md``): 5,000 generated 28x28 digits, 40 epochs ("auto", 10 of
-    warm-up), ``make_large_digits`` 0.953 (seed 0; k-means on the pixels
-    0.585), ``make_handwritten_digits`` 0.704 (seed 0; pixels 0.359), about
-    700 s a fit with two fits sharing the 2-core CPU; scikit-learn's 8x8
-    digits 0.913 (200 epochs, seed 0). Two changes made the 28x28 numbers
-    (before: 0.50 and 0.49): the EMA target keeps its own BatchNorm
-    statistics (it used to copy the online network's, which then normalised
-    the lagging target weights in the pseudo-label and prediction passes),
-    and EMA 0.99 rather than the paper's 0.996 (``make_handwritten_digits``,
-    seed 0: 0.704 against 0.615 with the statistics fixed; 0.98 gave 0.722,
-    weight decay 5e-4 0.646). The BYOL representation still learns more
-    slowly than the contrastive methods' at tens of epochs; the paper trains
-    1,000.
+    Measured with the defaults on the CPU, two fits sharing it
+    (``benchmarks/results/images_cpu.md``): 5,000 generated 28x28 digits,
+    40 epochs (10 of warm-up), about 700 s a fit (430 s alone):
+    ``make_large_digits`` 0.953 (seed 0), ``make_handwritten_digits`` 0.667
+    (0.704 / 0.551 / 0.745, seeds 0-2); k-means on the pixels 0.585 and
+    0.359; 8x8 digits 0.913 (200 epochs, seed 0). EMA 0.99 rather than the
+    paper's 0.996: 0.704 against 0.615 (second set, seed 0); "convnet2"
+    gave 0.679. The BYOL representation learns more slowly than the
+    contrastive methods' at tens of epochs (k-means on the embedding equals
+    the ACC); the paper trains 1,000.
 
     References
     ----------
@@ -262,8 +258,8 @@ class PIPCDRClusterer(BaseDeepClusterer):
     (10, 128)
     """
 
-    # measured on 28x28 digits: "convnet2" left the BYOL embedding weaker
-    # (hand28 seeds 0-2: 0.339 / 0.241 / 0.201; "convnet" seeds 0-1: 0.392 / 0.281)
+    # measured on 28x28 digits (hand28, seed 0, defaults): "convnet2" 0.679,
+    # "convnet" 0.704; with older recipes 0.339 against 0.392
     _auto_image_backbone = "convnet"
 
     _method_class = PIPCDRMethod
