@@ -29,10 +29,7 @@ def assign_and_accumulate(X, similarities, labels, best_similarity, sums, counts
         Cosine similarity of each row to its centre.
     sums : ndarray of shape (K, D), float64      # IN/OUT
         The rows of each cluster are added to it (not reset: the caller
-        accumulates the chunks of one pass). Within the chunk they are summed
-        in the dtype of ``X``, so for float32 rows how rows are grouped into
-        chunks (or Dask blocks) changes the sums at float32 rounding of a
-        chunk's partial sums; float64 rows keep float64 throughout.
+        accumulates the chunks of one pass).
     counts : ndarray of shape (K,), int64        # IN/OUT
         Incremented likewise.
 
@@ -44,7 +41,6 @@ def assign_and_accumulate(X, similarities, labels, best_similarity, sums, counts
     n_samples, n_features = X.shape
     n_clusters = similarities.shape[1]
     total = 0.0
-    chunk_sums = np.zeros((n_clusters, n_features), dtype=X.dtype)
     for i in range(n_samples):
         if n_clusters >= 16:
             best, best_sim = _argmax_four_chains(similarities[i])
@@ -61,17 +57,12 @@ def assign_and_accumulate(X, similarities, labels, best_similarity, sums, counts
         best_similarity[i] = best_sim
         total += best_sim
         counts[best] += 1
-        # the chunk's rows are added in their own precision into a (K, D)
-        # buffer small enough for the L1 cache (float32 rows: 25 KB at K=50,
-        # D=128), without a conversion per element; the float64 ``sums`` take
-        # one addition per chunk
-        row = chunk_sums[best]
+        # float64 sums: a chunk's rounding does not depend on how rows are
+        # grouped into chunks or blocks (in-memory and Dask fits agree)
+        row = sums[best]
         x = X[i]
         for d in range(n_features):
             row[d] += x[d]
-    for k in range(n_clusters):
-        for d in range(n_features):
-            sums[k, d] += chunk_sums[k, d]
     return total
 
 

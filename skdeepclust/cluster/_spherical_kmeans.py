@@ -131,11 +131,9 @@ def assignment_pass(X, centers, labels=None, best=None):
 
     Each chunk's similarities come from one BLAS product and go through the
     arg-max and the per-cluster sums while the chunk is in cache; the
-    ``(n_samples, n_clusters)`` similarity matrix is never formed. A chunk's
-    rows are summed in their dtype and the chunks' sums in float64, so that
-    how rows are grouped into chunks (or Dask blocks) changes the sums only
-    at the rounding of one chunk's partial sums (float64 rows: float64
-    rounding).
+    ``(n_samples, n_clusters)`` similarity matrix is never formed. The sums
+    are float64, so that how rows are grouped into chunks (or Dask blocks)
+    changes them only at float64 rounding.
 
     Parameters
     ----------
@@ -252,8 +250,8 @@ class SphericalKMeans(
     -----
     Each assignment step runs over chunks of about 2 MB of rows: one BLAS
     product gives a chunk's similarities, and a numba kernel takes the
-    arg-max and adds the rows to their cluster's sum (in the rows' dtype
-    within a chunk, in float64 across chunks) while the chunk is in cache, so the ``(n_samples, n_clusters)`` similarity matrix
+    arg-max and adds the rows to their cluster's sum (in float64) while the
+    chunk is in cache, so the ``(n_samples, n_clusters)`` similarity matrix
     is never written. Restarts are compared by the objective of their last
     assignment step (the final centres can only lower it); the best
     restart's labels and ``inertia_`` are then computed with its final
