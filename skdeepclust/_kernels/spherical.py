@@ -42,17 +42,14 @@ def assign_and_accumulate(X, similarities, labels, best_similarity, sums, counts
     n_clusters = similarities.shape[1]
     total = 0.0
     for i in range(n_samples):
-        if n_clusters >= 16:
-            best, best_sim = _argmax_four_chains(similarities[i])
-        else:
-            best = 0
-            best_sim = similarities[i, 0]
-            for k in range(1, n_clusters):
-                # branch-free arg-max (first maximum wins, as in numpy's argmax)
-                sim = similarities[i, k]
-                better = sim > best_sim
-                best_sim = sim if better else best_sim
-                best = k if better else best
+        best = 0
+        best_sim = similarities[i, 0]
+        for k in range(1, n_clusters):
+            # branch-free arg-max (first maximum wins, as in numpy's argmax)
+            sim = similarities[i, k]
+            better = sim > best_sim
+            best_sim = sim if better else best_sim
+            best = k if better else best
         labels[i] = best
         best_similarity[i] = best_sim
         total += best_sim
@@ -64,44 +61,6 @@ def assign_and_accumulate(X, similarities, labels, best_similarity, sums, counts
         for d in range(n_features):
             row[d] += x[d]
     return total
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _argmax_four_chains(row):
-    """``(argmax, max)`` of a row of at least 4 values, the first maximum winning.
-
-    Four running maxima over the entries ``k = 0, 1, 2, 3 (mod 4)`` are
-    independent, so the processor overlaps their compare-and-select chains
-    (one chain is bound by its latency); they merge with ties to the smaller
-    index, which keeps numpy's first-maximum rule.
-    """
-    n = row.shape[0]
-    b0, b1, b2, b3 = 0, 1, 2, 3
-    v0, v1, v2, v3 = row[0], row[1], row[2], row[3]
-    k = 4
-    while k + 3 < n:
-        s0, s1, s2, s3 = row[k], row[k + 1], row[k + 2], row[k + 3]
-        g0, g1, g2, g3 = s0 > v0, s1 > v1, s2 > v2, s3 > v3
-        v0 = s0 if g0 else v0
-        b0 = k if g0 else b0
-        v1 = s1 if g1 else v1
-        b1 = k + 1 if g1 else b1
-        v2 = s2 if g2 else v2
-        b2 = k + 2 if g2 else b2
-        v3 = s3 if g3 else v3
-        b3 = k + 3 if g3 else b3
-        k += 4
-    if v1 > v0 or (v1 == v0 and b1 < b0):
-        v0, b0 = v1, b1
-    if v3 > v2 or (v3 == v2 and b3 < b2):
-        v2, b2 = v3, b3
-    if v2 > v0 or (v2 == v0 and b2 < b0):
-        v0, b0 = v2, b2
-    while k < n:  # the last n % 4 entries come after every chain's
-        if row[k] > v0:
-            v0, b0 = row[k], k
-        k += 1
-    return b0, v0
 
 
 @njit(cache=True, nogil=True, fastmath=True)

@@ -156,25 +156,6 @@ def test_assign_breaks_ties_to_the_first_centre():
     assert labels[0] == np.argmax(S[0]) == 0
 
 
-@pytest.mark.parametrize("n_clusters", [16, 17, 18, 19, 50])
-def test_assign_takes_the_first_maximum_with_many_centres(n_clusters):
-    # 16 centres and more go through four interleaved running maxima; every
-    # remainder n_clusters % 4, and maxima tied across and within the chains
-    from skdeepclust._kernels.spherical import assign_and_accumulate
-
-    rng = np.random.RandomState(n_clusters)
-    S = rng.randint(0, 6, size=(300, n_clusters)).astype(np.float32)  # many ties
-    S[0] = 1.0  # every centre tied
-    S[1, -1] = 9.0  # the maximum in the tail, after the chains
-    X = np.ones((300, 2), dtype=np.float32)
-    labels, best = np.empty(300, dtype=np.int64), np.empty(300, dtype=np.float32)
-    assign_and_accumulate(X, S, labels, best, np.zeros((n_clusters, 2)),
-                          np.zeros(n_clusters, dtype=np.int64))
-    expected = [next(k for k in range(n_clusters) if row[k] == row.max()) for row in S]
-    np.testing.assert_array_equal(labels, expected)
-    np.testing.assert_array_equal(best, S.max(axis=1))
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_candidate_distances_match_the_formula(dtype):
     from skdeepclust._kernels.spherical import candidate_distances
