@@ -189,8 +189,9 @@ class CCESClusterer(BaseDeepClusterer):
     (``benchmarks/results/images_cpu.md``): 5,000 generated 28x28 digits,
     40 epochs, about 420-460 s a fit: ``make_handwritten_digits`` 0.860
     (0.879 / 0.901 / 0.799, seeds 0-2; k-means on the pixels 0.359),
-    ``make_large_digits`` 0.958 (seed 0; pixels 0.585); 8x8 digits 0.861 at
-    200 epochs (seed 0; 0.945 over seeds 0-2 at 300 epochs).
+    ``make_large_digits`` 0.958 (0.958 / 0.957, seeds 0-1; pixels 0.585);
+    8x8 digits 0.861 at 200 epochs (seed 0; 0.945 over seeds 0-2 at 300
+    epochs).
 
     Decisions where the paper is vague: the instance and cluster losses
     follow Eq. 3 and 7 as printed, without the positive in the denominator

@@ -216,7 +216,7 @@ class DPACClusterer(BaseDeepClusterer):
     Measured with the defaults on the CPU, two fits sharing it
     (``benchmarks/results/images_cpu.md``): 8x8 digits 0.981 (seeds 0-2,
     about 2 minutes); 5,000 generated 28x28 digits, 20 + 20 epochs, about
-    480 s a fit: ``make_large_digits`` 0.934 (seed 0),
+    480 s a fit: ``make_large_digits`` 0.940 (0.934 / 0.945, seeds 0-1),
     ``make_handwritten_digits`` 0.779 (0.785 / 0.782 / 0.770, seeds 0-2);
     k-means on the pixels 0.585 and 0.359. Other recipes at that budget did
     no better on the second set (seed 0): 10 + 30 epochs 0.770, the paper's
