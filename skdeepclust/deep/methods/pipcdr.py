@@ -233,13 +233,13 @@ class PIPCDRClusterer(BaseDeepClusterer):
     Measured with the defaults on the CPU, two fits sharing it
     (``benchmarks/results/images_cpu.md``): 5,000 generated 28x28 digits,
     40 epochs (10 of warm-up), about 700 s a fit (430 s alone):
-    ``make_large_digits`` 0.953 (seed 0), ``make_handwritten_digits`` 0.667
-    (0.704 / 0.551 / 0.745, seeds 0-2); k-means on the pixels 0.585 and
-    0.359; 8x8 digits 0.913 (200 epochs, seed 0). EMA 0.99 rather than the
-    paper's 0.996: 0.704 against 0.615 (second set, seed 0); "convnet2"
-    gave 0.679. The BYOL representation learns more slowly than the
-    contrastive methods' at tens of epochs (k-means on the embedding equals
-    the ACC); the paper trains 1,000.
+    ``make_large_digits`` 0.953 (0.953 / 0.952, seeds 0-1),
+    ``make_handwritten_digits`` 0.667 (0.704 / 0.551 / 0.745, seeds 0-2);
+    k-means on the pixels 0.585 and 0.359; 8x8 digits 0.913 (200 epochs,
+    seed 0). EMA 0.99 rather than the paper's 0.996: 0.704 against 0.615
+    (second set, seed 0); "convnet2" gave 0.679. The BYOL representation
+    learns more slowly than the contrastive methods' at tens of epochs
+    (k-means on the embedding equals the ACC); the paper trains 1,000.
 
     References
     ----------
