@@ -141,8 +141,8 @@ class C3Clusterer(BaseDeepClusterer):
     ``make_handwritten_digits`` 0.847 (0.914 / 0.811 / 0.815, seeds 0-2;
     k-means on the pixels 0.359), ``make_large_digits`` 0.959 (0.955 /
     0.963, seeds 0-1; pixels 0.585), about 400 s a fit with two fits
-    sharing the 2-core CPU;
-    scikit-learn's 8x8 digits 0.956 (150 + 50 epochs, seed 0).
+    sharing the 2-core CPU; scikit-learn's 8x8 digits 0.956 (150 + 50
+    epochs, seed 0).
 
     Stages with different batch sizes are trained by successive
     ``partial_fit`` calls of the skorch net; epochs and ``history_`` run on

@@ -120,11 +120,11 @@ class CCClusterer(BaseDeepClusterer):
     Measured with the defaults on the CPU (``benchmarks/results/
     images_cpu.md``): 5,000 generated 28x28 digits, 40 epochs ("auto"),
     ``make_handwritten_digits`` 0.829 (0.874 / 0.803 / 0.809, seeds 0-2;
-    k-means on the pixels 0.359), ``make_large_digits`` 0.958 (0.953 / 0.962,
-    seeds 0-1; pixels 0.585), 406-475 s a fit with two fits sharing the 2-core CPU;
-    scikit-learn's 8x8 digits 0.964 (200 epochs, seed 0). The views matter
-    most: with SimCLR's flip instead of ``crop_affine``'s rotations the
-    first set gave 0.694, and batch 256 instead of 64 0.634.
+    k-means on the pixels 0.359), ``make_large_digits`` 0.958 (0.953 /
+    0.962, seeds 0-1; pixels 0.585), 406-475 s a fit with two fits sharing
+    the 2-core CPU; scikit-learn's 8x8 digits 0.964 (200 epochs, seed 0).
+    The views matter most: with SimCLR's flip instead of ``crop_affine``'s
+    rotations the first set gave 0.694, and batch 256 instead of 64 0.634.
 
     References
     ----------
