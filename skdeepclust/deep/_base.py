@@ -1,7 +1,6 @@
 """BaseDeepClusterer: the scikit-learn face of every deep clustering method."""
 
 import copy
-import dataclasses
 import types
 import warnings
 from numbers import Integral, Real
@@ -172,6 +171,25 @@ def stage_length(value, max_epochs, fraction):
     return value
 
 
+def check_numbers(values, length, valid, message):
+    """``values`` as a tuple of ``length`` floats that pass ``valid``.
+
+    For tuple parameters (loss weights, Adam betas), whose length and range
+    the parameter constraints cannot express.
+
+    Raises
+    ------
+    ValueError
+        With ``message``, if ``values`` has another length or holds a value
+        that is not a real number (booleans included) or fails ``valid``.
+    """
+    values = tuple(values)
+    if len(values) != length or not all(
+            isinstance(v, Real) and not isinstance(v, bool) and valid(v) for v in values):
+        raise ValueError(message)
+    return tuple(float(v) for v in values)
+
+
 class _Encoder(torch.nn.Module):
     """Standardisation followed by the backbone: raw-scale batch -> (B, F)."""
 
@@ -286,19 +304,15 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     def _make_method(self, spec, seed, n_samples):
         """The method to train, its settings read from the estimator's parameters.
 
-        Each field of ``_method_class.Settings`` takes the value of the
-        parameter of the same name, unless :meth:`_derived_settings` gives it;
-        ``max_epochs`` is resolved first ("auto" from ``n_samples`` and the
-        size of a sample).
+        The settings are the estimator's parameters (``get_params()``) with
+        :meth:`_derived_settings` on top; ``max_epochs`` is resolved first
+        ("auto" from ``n_samples`` and the size of a sample).
         """
         max_epochs = (auto_epochs(n_samples, spec) if self.max_epochs == "auto"
                       else self.max_epochs)
         derived = {"max_epochs": max_epochs, **self._derived_settings(spec, max_epochs)}
-        settings_class = self._method_class.Settings
-        values = {field.name: derived[field.name] if field.name in derived
-                  else getattr(self, field.name)
-                  for field in dataclasses.fields(settings_class)}
-        return self._method_class(self.n_clusters, settings_class(**values), seed=seed)
+        settings = types.SimpleNamespace(**{**self.get_params(deep=False), **derived})
+        return self._method_class(self.n_clusters, settings, seed=seed)
 
     def _derived_settings(self, spec, max_epochs):
         """Settings that depend on the input or need checks beyond the constraints.

@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from skorch.callbacks import Callback
 
 from ..cluster import SphericalKMeans
@@ -190,11 +191,40 @@ class Recluster(Callback):
             return
         embedding = net.eval_pass(net.train_data_, net.module_.target_embedding,
                                   self.batch_size).float()
-        model = SphericalKMeans(self.n_clusters, n_init=3, random_state=self.seed + epoch)
-        labels = model.fit_predict(embedding.cpu().numpy())
+        labels, _ = fit_centroids(net.module_, embedding.cpu().numpy(), self.n_clusters,
+                                  n_init=3, seed=self.seed + epoch)
         net.fit_state_["pseudo_labels"] = torch.as_tensor(labels, device=net.device)
-        # the prediction rule during training: the latest centroids
-        set_centroids(net.module_, model.cluster_centers_)
+
+
+def fit_centroids(module, embedding, n_clusters, n_init, seed):
+    """Spherical k-means on ``embedding``; its centroids become the network's.
+
+    The centroids are PIPCDR's prediction rule: the latest ones during
+    training (:class:`Recluster`), those of the final clustering after it.
+
+    Returns
+    -------
+    labels : ndarray of shape (n_samples,)
+    centers : ndarray of shape (n_clusters_found, dim)
+    """
+    model = SphericalKMeans(n_clusters, n_init=n_init, random_state=seed)
+    labels = model.fit_predict(embedding)
+    set_centroids(module, model.cluster_centers_)
+    return labels, model.cluster_centers_
+
+
+def centroid_proba(embedding, centroids, temperature):
+    """Softmax over cosine similarities to the centroids / ``temperature``.
+
+    ``embedding`` (B, D) and ``centroids`` (K, D) hold unit rows; all-zero
+    centroid slots (clusters the clustering did not find, or no clustering
+    yet) never win, and with no centroid at all every cluster gets 1/K.
+    """
+    similarities = embedding @ centroids.T / temperature
+    unused = centroids.abs().sum(dim=1) == 0
+    if bool(unused.all()):
+        return torch.full_like(similarities, 1.0 / similarities.shape[1])
+    return F.softmax(similarities.masked_fill(unused, float("-inf")), dim=1)
 
 
 def set_centroids(module, centers):

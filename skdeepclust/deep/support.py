@@ -70,6 +70,14 @@ class FeatureQueue:
             self.keys[:end - size] = keys[split:]
         self.pointer = end % size
 
+    def filled(self):
+        """Features (S', dim) and keys (S',) of the slots that hold a sample.
+
+        Slots still empty have key -1 (``random_init=False``).
+        """
+        stored = self.keys >= 0
+        return self.features[stored], self.keys[stored]
+
     @torch.no_grad()
     def nearest(self, queries, keys=None, cosine=False):
         """The stored row nearest to each query (B, dim).
@@ -96,3 +104,15 @@ class FeatureQueue:
             own = keys.to(self.keys.device)[:, None] == self.keys[None, :]
             scores = scores.masked_fill(own, float("inf"))
         return self.features[scores.argmin(dim=1)]
+
+
+def fit_queue(net, name, size, dim, **kwargs):
+    """The fit's :class:`FeatureQueue` in ``net.fit_state_[name]``, made on first use.
+
+    ``kwargs`` go to :class:`FeatureQueue` (``generator``, ``random_init``);
+    the queue lives on ``net.device`` and is dropped with the fit state.
+    """
+    queue = net.fit_state_.get(name)
+    if queue is None:
+        queue = net.fit_state_[name] = FeatureQueue(size, dim, net.device, **kwargs)
+    return queue

@@ -1,10 +1,12 @@
 """The CCES support set and ContrastiveCrop boxes."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import torch
 
 from skdeepclust.deep.augment import boxes_from_feature_maps, contrastive_crop_theta
-from skdeepclust.deep.support import FeatureQueue
+from skdeepclust.deep.support import FeatureQueue, fit_queue
 
 
 def test_nearest_matches_brute_force():
@@ -27,6 +29,24 @@ def test_fifo_replaces_the_oldest_rows():
     assert sorted(queue.features.ravel().tolist()) == [5.0, 6.0, 7.0, 8.0]
     queue.push(torch.arange(10.0)[:, None])  # more rows than slots: the last ones
     assert sorted(queue.features.ravel().tolist()) == [6.0, 7.0, 8.0, 9.0]
+
+
+def test_filled_returns_the_occupied_slots_only():
+    queue = FeatureQueue(5, 2, "cpu", random_init=False)
+    features, keys = queue.filled()
+    assert features.shape == (0, 2) and keys.shape == (0,)
+    queue.push(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), keys=torch.tensor([7, 9]))
+    features, keys = queue.filled()
+    assert features.tolist() == [[1.0, 2.0], [3.0, 4.0]] and keys.tolist() == [7, 9]
+
+
+def test_fit_queue_is_made_once_per_fit_state():
+    net = SimpleNamespace(fit_state_={}, device="cpu")
+    queue = fit_queue(net, "support", 3, 2, random_init=False)
+    assert net.fit_state_["support"] is queue and queue.features.shape == (3, 2)
+    assert fit_queue(net, "support", 99, 99) is queue  # reused, not rebuilt
+    net.fit_state_.clear()
+    assert fit_queue(net, "support", 4, 2) is not queue
 
 
 def test_box_from_a_known_hot_spot():

@@ -4,7 +4,10 @@ from .bscic import (
     assignment_kl,
     cluster_correlation_loss,
     critic_loss,
+    critic_steps,
+    generator_loss,
     gradient_penalty,
+    make_critic,
     sample_one_hot_prior,
 )
 from .byol import PIPLoss, byol_loss, nearest_other
@@ -34,5 +37,8 @@ __all__ = [
     "sample_one_hot_prior",
     "gradient_penalty",
     "critic_loss",
+    "critic_steps",
+    "generator_loss",
+    "make_critic",
     "cluster_correlation_loss",
 ]

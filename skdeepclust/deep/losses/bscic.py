@@ -1,7 +1,8 @@
-"""BSC-IC's losses: assignment KL terms, WGAN-GP on assignments, cluster correlation."""
+"""BSC-IC's losses: assignment KL terms, WGAN-GP critic on assignments, cluster correlation."""
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 
 def assignment_kl(p, q, eps=1e-8):
@@ -83,6 +84,66 @@ def critic_loss(critic, real, fake, generator, penalty=10.0):
     with torch.autocast(fake.device.type, enabled=False):
         return (critic(fake).mean() - critic(real).mean()
                 + penalty * gradient_penalty(critic, real, fake, generator))
+
+
+def make_critic(n_clusters):
+    """The instance-level discriminator: K-1024-512-1 (paper, Sec. 4.2)."""
+    return nn.Sequential(
+        nn.Linear(n_clusters, 1024), nn.LeakyReLU(0.2),
+        nn.Linear(1024, 512), nn.LeakyReLU(0.2),
+        nn.Linear(512, 1),
+    )
+
+
+def generator_loss(critic, assignments):
+    """The generator's adversarial term of Eq. 4, ``-E[D(z)]``.
+
+    Gradients reach ``assignments`` only: the critic's parameters collect
+    none (they are left requiring gradients afterwards).
+    """
+    critic.requires_grad_(False)
+    try:
+        return -critic(assignments).mean()
+    finally:
+        critic.requires_grad_(True)
+
+
+def critic_steps(critic, optimizer, fake, n_steps, generator, penalty=10.0):
+    """``n_steps`` optimiser steps of :func:`critic_loss` (BSC-IC Eq. 5, 11).
+
+    Each step draws fresh one-hot prior samples and interpolation weights.
+    The losses and their backward (second order, through the penalty) run
+    in float32 with autocast disabled, whatever the caller's context.
+
+    Parameters
+    ----------
+    critic : torch.nn.Module
+        (B, K) -> (B, 1).
+    optimizer : torch.optim.Optimizer
+        Over the critic's parameters.
+    fake : Tensor of shape (B, K)
+        Cluster assignments (detached).
+    n_steps : int
+    generator : torch.Generator
+        Draws the prior samples and the interpolation weights.
+    penalty : float, default=10.0
+        Gradient-penalty coefficient.
+
+    Returns
+    -------
+    loss : Tensor of shape ()
+        Mean critic loss of the steps, detached.
+    """
+    losses = []
+    with torch.autocast(fake.device.type, enabled=False):
+        for _ in range(n_steps):
+            prior = sample_one_hot_prior(fake.shape[0], fake.shape[1], generator, fake.device)
+            optimizer.zero_grad(set_to_none=True)
+            loss = critic_loss(critic, prior, fake, generator, penalty)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.detach())
+    return torch.stack(losses).mean()
 
 
 def cluster_correlation_loss(z_a, z_b, off_diagonal_weight=1.0):

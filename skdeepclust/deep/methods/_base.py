@@ -34,18 +34,15 @@ class ClusteringMethod:
     Parameters
     ----------
     n_clusters : int
-    settings : Settings
-        The method's hyperparameters, an instance of the class attribute
-        ``Settings``: a frozen keyword-only dataclass whose fields carry the
-        names of the estimator parameters they come from (documented in the
-        estimator's docstring, validated by its constraints).
+    settings : types.SimpleNamespace
+        The method's hyperparameters by attribute: the estimator's parameters
+        (documented in its docstring, validated by its constraints) with the
+        values the estimator derives at fit time on top (``max_epochs``
+        resolved, stage lengths, per-input choices).
     seed : int, default=0
         Seeds the method's own randomness (e.g. PIPCDR's k-means restarts);
         the estimator derives it from ``random_state``.
     """
-
-    #: The dataclass of the method's hyperparameters (see ``settings``).
-    Settings = None
 
     #: Parameter-name prefixes left out of the main optimiser.
     frozen_prefixes = ()

@@ -1,6 +1,5 @@
 """BSC-IC: BYOL-based self-supervised clustering with instance- and cluster-level discrimination."""
 
-from dataclasses import dataclass
 from numbers import Integral, Real
 
 import torch
@@ -13,25 +12,18 @@ from .._base import (
     COMMON_PARAMETERS_DOC,
     MAX_EPOCHS_DOC,
     BaseDeepClusterer,
+    check_numbers,
 )
 from ..heads import mlp_head
 from ..losses import (
     assignment_kl,
     cluster_correlation_loss,
-    critic_loss,
+    critic_steps,
     entropy_penalty,
-    sample_one_hot_prior,
+    generator_loss,
+    make_critic,
 )
 from .byol import BYOLMethod, OnlineNetwork, momentum_copy
-
-
-def make_critic(n_clusters):
-    """The instance-level discriminator: K-1024-512-1 (paper, Sec. 4.2)."""
-    return nn.Sequential(
-        nn.Linear(n_clusters, 1024), nn.LeakyReLU(0.2),
-        nn.Linear(1024, 512), nn.LeakyReLU(0.2),
-        nn.Linear(512, 1),
-    )
 
 
 class _BSCICNetwork(nn.Module):
@@ -44,25 +36,6 @@ class _BSCICNetwork(nn.Module):
         self.critic = make_critic(n_clusters)
 
 
-@dataclass(frozen=True, kw_only=True)
-class BSCICSettings:
-    """BSC-IC's hyperparameters, named as :class:`BSCICClusterer`'s parameters.
-
-    ``loss_weights`` and ``critic_betas`` are resolved and checked: three
-    floats (a_mi, a_si, a_clu) and two floats.
-    """
-
-    max_epochs: int
-    loss_weights: tuple
-    off_diagonal_weight: float
-    momentum: float
-    gradient_penalty: float
-    critic_lr: float | None
-    critic_betas: tuple
-    n_critic: int
-    balance_weight: float
-
-
 class BSCICMethod(BYOLMethod):
     """BSC-IC's recipe (Algorithm 1), with a WGAN-GP critic on the assignments.
 
@@ -73,7 +46,6 @@ class BSCICMethod(BYOLMethod):
     those assignments against fresh one-hot prior samples.
     """
 
-    Settings = BSCICSettings
     frozen_prefixes = ("target.", "critic.")
 
     def stage_epochs(self):
@@ -90,25 +62,13 @@ class BSCICMethod(BYOLMethod):
 
     def step_bscic(self, net, x, indices):
         """Eq. 8: ``L_adv_G + a_mi L_mi + a_si L_si + a_clu L_clu``."""
-        module = net.module_
+        o_a, o_b, t_a, t_b = self.online_and_target(net, x)
+        z_a, z_b, t_a, t_b = (F.softmax(v.float(), dim=1) for v in (o_a, o_b, t_a, t_b))
+        z = torch.cat([z_a, z_b])
+        # generator term (Eq. 4) against the critic as it is before this
+        # step's critic update, which trains on these assignments afterwards
         with net.autocast():
-            views = self.two_views(net, x)
-            _, logits = module.online(views)
-            z = F.softmax(logits.float(), dim=1)
-            with torch.no_grad():
-                t = F.softmax(module.target(views)[1].float(), dim=1)
-            # the global batch (both views in a data-parallel fit)
-            z_a, z_b, t_a, t_b = net.gather(*z.chunk(2), *t.chunk(2))
-            z = torch.cat([z_a, z_b])
-            # generator term (Eq. 4) against the critic as it is before this
-            # step's critic update; the critic's parameters collect no gradient
-            critic = module.critic
-            critic.requires_grad_(False)
-            try:
-                adversarial = -critic(z).mean()
-            finally:
-                critic.requires_grad_(True)
-        # the critic trains on these after the online and target updates
+            adversarial = generator_loss(net.module_.critic, z)
         net.fit_state_["critic_assignments"] = z.detach()
         settings = self.settings
         a_mi, a_si, a_clu = settings.loss_weights
@@ -132,34 +92,11 @@ class BSCICMethod(BYOLMethod):
         return {"critic": self.update_critic(net)}
 
     def update_critic(self, net):
-        """``n_critic`` critic steps (Eq. 5, 11) on the step's assignments.
-
-        Each step draws fresh one-hot prior samples and interpolation
-        weights. The losses and their backward run in float32 with autocast
-        disabled, whatever the caller's context (see
-        :func:`~skdeepclust.deep.losses.critic_loss`).
-
-        Returns
-        -------
-        loss : Tensor of shape ()
-            Mean critic loss of the steps, detached.
-        """
-        fake = net.fit_state_.pop("critic_assignments")
-        critic, optimizer = net.module_.critic, net.critic_optimizer_
-        generator = net.views_.generator
-        losses = []
-        # the backward (second order, through the penalty) too: float32
-        with torch.autocast(fake.device.type, enabled=False):
-            for _ in range(self.settings.n_critic):
-                prior = sample_one_hot_prior(fake.shape[0], self.n_clusters, generator,
-                                             fake.device)
-                optimizer.zero_grad(set_to_none=True)
-                loss = critic_loss(critic, prior, fake, generator,
-                                   self.settings.gradient_penalty)
-                loss.backward()
-                optimizer.step()
-                losses.append(loss.detach())
-        return torch.stack(losses).mean()
+        """``n_critic`` critic steps (Eq. 5, 11) on the step's assignments."""
+        return critic_steps(net.module_.critic, net.critic_optimizer_,
+                            net.fit_state_.pop("critic_assignments"),
+                            self.settings.n_critic, net.views_.generator,
+                            self.settings.gradient_penalty)
 
     def inference_outputs(self, module, x):
         features, logits = module.online(x)
@@ -222,45 +159,23 @@ class BSCICClusterer(BaseDeepClusterer):
 
     Notes
     -----
-    Settings. The paper trains ResNet-18 with Adam lr 3e-4 for the network
-    and the critic, batch 64 (no negatives are needed), EMA 0.99:
+    The paper trains ResNet-18 with Adam lr 3e-4 for the network and the
+    critic, batch 64 (no negatives are needed), EMA 0.99:
     ``BSCICClusterer(backbone="resnet18", lr=3e-4)`` on a GPU. The CPU
     defaults are the small ConvNet or MLP, ``max_epochs="auto"``, batch 64
-    and lr 1e-3 for the network; the critic keeps 3e-4 (``critic_lr``).
+    and lr 1e-3 for the network; the critic keeps 3e-4 (``critic_lr``), one
+    step per batch and Adam's default betas, as the paper gives none
+    (WGAN-GP's recipe: ``n_critic=5, critic_betas=(0.0, 0.9)``).
 
-    Update order (Algorithm 1). Each batch computes all losses with the
-    current critic, then updates the online network (Eq. 9), the target by
-    EMA (Eq. 10) and last the critic (Eq. 11), ``n_critic`` times on the
-    step's detached assignments with fresh prior samples. The critic's loss
-    and backward run in float32 with autocast disabled: half precision
-    rounds the input-gradient norm of the penalty's double backward too
-    coarsely. ``history_``'s ``critic`` is the epoch mean of its loss.
-
-    Critic optimiser. The paper gives "Adam with a learning rate of 0.0003"
-    for both networks, one critic update per generator update, and no
-    betas; the defaults follow that (Adam's betas (0.9, 0.999)). WGAN-GP
-    (Gulrajani et al., 2017) used ``n_critic=5``, lr 1e-4 and betas (0, 0.9):
-    ``n_critic`` and ``critic_betas`` allow that recipe.
-
-    Cluster balance (beyond the paper). With the paper's objective the
-    assignments can merge into few clusters, while k-means on the backbone
-    features finds many more: on 5,000 generated 28x28 digits
-    (``make_handwritten_digits``, 40 epochs, seed 0) two clusters were
-    left (ACC 0.158, k-means on the features 0.782; four with
-    ``n_critic=5``, 0.243); on ``make_large_digits`` all ten stayed (0.811;
-    pixels 0.585). ``balance_weight=1`` adds ``log K - H(mean
-    assignment)`` per view, CC's entropy term, and kept all ten (0.682). On
-    8x8 digits, where the paper's objective keeps its clusters (0.815, 200
-    epochs, seed 0, ``benchmarks/results/images_cpu.md``), it lowered ACC
-    (0.737 against 0.795 in an earlier version), so it stays off by
-    default.
-
-    Decisions where the paper is vague or garbled: the online network has no
-    predictor (the paper's online network is an encoder followed by the
-    softmax); the critic sees the assignments of both views; the cluster-level
-    loss is the cross-view form ``sum_i (1 - C_ii)^2 + lambda sum_(i != j) C_ij^2``
-    (the only reading of the garbled Eq. 7 whose diagonal term is not
-    constant); KL terms take the online assignment first, as printed.
+    Measured with the defaults on the CPU (seed 0,
+    ``benchmarks/results/images_cpu.md``): ``make_large_digits`` 0.811 with
+    all ten clusters (k-means on the pixels 0.585); 8x8 digits 0.815 (200
+    epochs); on ``make_handwritten_digits`` the paper's objective merged the
+    assignments into two clusters (ACC 0.158) where k-means on the backbone
+    features reaches 0.782, and ``balance_weight=1`` kept all ten (0.682).
+    The method's page in the documentation gives the update order, the
+    critic's precision, the balance term and the decisions taken where the
+    paper is vague.
 
     References
     ----------
@@ -295,30 +210,13 @@ class BSCICClusterer(BaseDeepClusterer):
     }
 
     def __init__(
-        self,
-        n_clusters=8,
-        *,
-        backbone="auto",
-        image_shape=None,
-        max_epochs="auto",
-        batch_size=64,
-        lr=1e-3,
-        weight_decay=0.0,
-        loss_weights="auto",
-        off_diagonal_weight=1.0,
-        momentum=0.99,
-        gradient_penalty=10.0,
-        critic_lr=3e-4,
-        critic_betas=(0.9, 0.999),
-        n_critic=1,
+        self, n_clusters=8, *, backbone="auto", image_shape=None, max_epochs="auto",
+        batch_size=64, lr=1e-3, weight_decay=0.0,
+        loss_weights="auto", off_diagonal_weight=1.0, momentum=0.99,
+        gradient_penalty=10.0, critic_lr=3e-4, critic_betas=(0.9, 0.999), n_critic=1,
         balance_weight=0.0,
-        augment="auto",
-        device="auto",
-        data_location="auto",
-        distributed="auto",
-        random_state=None,
-        verbose=0,
-        callbacks=None,
+        augment="auto", device="auto", data_location="auto", distributed="auto",
+        random_state=None, verbose=0, callbacks=None,
     ):
         self.n_clusters = n_clusters
         self.backbone = backbone
@@ -348,19 +246,11 @@ class BSCICClusterer(BaseDeepClusterer):
             colour = spec.kind == "image" and spec.image_shape[0] == 3
             weights = _COLOUR_WEIGHTS if colour else _GRAY_WEIGHTS
         else:
-            weights = _numbers(self.loss_weights, 3, lambda w: w >= 0, (
+            weights = check_numbers(self.loss_weights, 3, lambda w: w >= 0, (
                 "loss_weights should be 'auto' or three non-negative numbers "
                 f"(a_mi, a_si, a_clu), got {self.loss_weights!r}."))
-        betas = _numbers(self.critic_betas, 2, lambda b: 0 <= b < 1, (
+        betas = check_numbers(self.critic_betas, 2, lambda b: 0 <= b < 1, (
             "critic_betas should be two numbers in [0, 1) (Adam's beta1, beta2), "
             f"got {self.critic_betas!r}."))
         return {"loss_weights": weights, "critic_betas": betas}
 
-
-def _numbers(values, length, valid, message):
-    """``values`` as a tuple of ``length`` valid floats, or a ValueError with ``message``."""
-    values = tuple(values)
-    if len(values) != length or not all(
-            isinstance(v, Real) and not isinstance(v, bool) and valid(v) for v in values):
-        raise ValueError(message)
-    return tuple(float(v) for v in values)

@@ -8,6 +8,7 @@ optimiser step (:func:`~skdeepclust.deep.callbacks.ema_update`, in the method's
 
 import copy
 
+import torch
 from torch import nn
 
 from ..callbacks import ema_update
@@ -48,3 +49,17 @@ class BYOLMethod(ClusteringMethod):
         """The target follows the online network (EMA), once per step."""
         ema_update(net.module_.online, net.module_.target, self.settings.momentum)
         return {}
+
+    def online_and_target(self, net, x):
+        """Projections of two weak views by the online and the target network.
+
+        The target runs without gradient. Returns ``(o_a, o_b, t_a, t_b)``,
+        each of the global batch (all processes' rows in a data-parallel fit).
+        """
+        module = net.module_
+        with net.autocast():
+            views = self.two_views(net, x)
+            _, online = module.online(views)
+            with torch.no_grad():
+                _, target = module.target(views)
+        return net.gather(*online.chunk(2), *target.chunk(2))

@@ -1,6 +1,5 @@
 """C3: cross-instance guided contrastive clustering, which starts from CC."""
 
-from dataclasses import dataclass
 from numbers import Integral, Real
 
 from sklearn.frozen import FrozenEstimator
@@ -16,18 +15,7 @@ from .._base import (
 from .._warm_start import check_init_matches, copy_fitted_network, fitted_init
 from ..losses import C3Loss
 from ._base import remaining_epochs
-from .cc import _CC_PARAMETER_CONSTRAINTS, CCClusterer, CCMethod, CCSettings
-
-
-@dataclass(frozen=True, kw_only=True)
-class C3Settings(CCSettings):
-    """C3's hyperparameters, named as :class:`C3Clusterer`'s parameters."""
-
-    pretrain_epochs: int
-    zeta: float
-    gamma: float
-    finetune_lr: float | None
-    finetune_batch_size: int | None
+from .cc import _CC_PARAMETER_CONSTRAINTS, CCClusterer, CCMethod
 
 
 class C3Method(CCMethod):
@@ -36,8 +24,6 @@ class C3Method(CCMethod):
     The C3 stage trains the backbone and instance head at ``finetune_lr``
     and ``finetune_batch_size`` when they are given.
     """
-
-    Settings = C3Settings
 
     def __init__(self, n_clusters, settings, *, seed=0):
         super().__init__(n_clusters, settings, seed=seed)
@@ -144,19 +130,8 @@ class C3Clusterer(BaseDeepClusterer):
     sharing the 2-core CPU; scikit-learn's 8x8 digits 0.956 (150 + 50
     epochs, seed 0).
 
-    Stages with different batch sizes are trained by successive
-    ``partial_fit`` calls of the skorch net; epochs and ``history_`` run on
-    across them (skorch callbacks see one ``on_train_begin`` per call).
-
-    Decisions: the loss has no temperature and its sums include each
-    anchor's similarity with itself, as Eq. 2 and the authors' code do; the
-    weights are computed from detached similarities (they solve an inner
-    problem "while the networks are frozen", Eq. 3). In stage 2 only the
-    backbone and instance head receive gradients (the C3 loss does not reach
-    the cluster head), as in the paper; the cluster head reads the refined
-    features. ``history_`` records the mean number of positives per sample,
-    which grows as clusters tighten (the paper's Fig. 6). With ``init`` the
-    optimiser starts afresh and ``history_`` holds this fit's epochs only.
+    The documentation's page of this method gives the training stages and the
+    decisions taken where the paper is vague.
 
     References
     ----------
@@ -198,30 +173,12 @@ class C3Clusterer(BaseDeepClusterer):
     }
 
     def __init__(
-        self,
-        n_clusters=8,
-        *,
-        backbone="auto",
-        image_shape=None,
-        pretrain_epochs="auto",
-        max_epochs="auto",
-        batch_size=64,
-        lr=1e-3,
-        finetune_lr=1e-4,
-        finetune_batch_size=None,
-        weight_decay=0.0,
-        init=None,
-        zeta=0.6,
-        gamma=0.1,
-        instance_temperature=0.5,
-        cluster_temperature=1.0,
-        augment="auto",
-        device="auto",
-        data_location="auto",
-        distributed="auto",
-        random_state=None,
-        verbose=0,
-        callbacks=None,
+        self, n_clusters=8, *, backbone="auto", image_shape=None, pretrain_epochs="auto",
+        max_epochs="auto", batch_size=64, lr=1e-3, finetune_lr=1e-4,
+        finetune_batch_size=None, weight_decay=0.0, init=None, zeta=0.6, gamma=0.1,
+        instance_temperature=0.5, cluster_temperature=1.0,
+        augment="auto", device="auto", data_location="auto", distributed="auto",
+        random_state=None, verbose=0, callbacks=None,
     ):
         self.n_clusters = n_clusters
         self.backbone = backbone

@@ -1,6 +1,5 @@
 """Contrastive Clustering (CC), also the first stage of C3 (c3.py)."""
 
-from dataclasses import dataclass
 from numbers import Real
 
 import torch.nn.functional as F
@@ -34,19 +33,8 @@ class CCNetwork(nn.Module):
                                      batch_norm=False)
 
 
-@dataclass(frozen=True, kw_only=True)
-class CCSettings:
-    """CC's hyperparameters, named as :class:`CCClusterer`'s parameters."""
-
-    max_epochs: int
-    instance_temperature: float
-    cluster_temperature: float
-
-
 class CCMethod(ClusteringMethod):
     """CC's recipe: two views, instance-level and cluster-level contrast."""
-
-    Settings = CCSettings
 
     def __init__(self, n_clusters, settings, *, seed=0):
         super().__init__(n_clusters, settings, seed=seed)
@@ -145,24 +133,11 @@ class CCClusterer(BaseDeepClusterer):
     _parameter_constraints: dict = dict(_CC_PARAMETER_CONSTRAINTS)
 
     def __init__(
-        self,
-        n_clusters=8,
-        *,
-        backbone="auto",
-        image_shape=None,
-        max_epochs="auto",
-        batch_size=64,
-        lr=1e-3,
-        weight_decay=0.0,
-        instance_temperature=0.5,
+        self, n_clusters=8, *, backbone="auto", image_shape=None, max_epochs="auto",
+        batch_size=64, lr=1e-3, weight_decay=0.0, instance_temperature=0.5,
         cluster_temperature=1.0,
-        augment="auto",
-        device="auto",
-        data_location="auto",
-        distributed="auto",
-        random_state=None,
-        verbose=0,
-        callbacks=None,
+        augment="auto", device="auto", data_location="auto", distributed="auto",
+        random_state=None, verbose=0, callbacks=None,
     ):
         self.n_clusters = n_clusters
         self.backbone = backbone

@@ -1,7 +1,6 @@
 """Deep Probability Aggregation Clustering (DPAC)."""
 
 import warnings
-from dataclasses import dataclass
 from numbers import Integral, Real
 
 import torch
@@ -37,20 +36,6 @@ class _DPACNetwork(nn.Module):
         self.cluster_head = mlp_head(feature_dim, feature_dim, n_clusters, n_hidden=2)
 
 
-@dataclass(frozen=True, kw_only=True)
-class DPACSettings:
-    """DPAC's hyperparameters, named as :class:`DPACClusterer`'s parameters."""
-
-    max_epochs: int
-    pretrain_epochs: int
-    self_labeling_epochs: int
-    m: float
-    temperature: float
-    objective: str
-    confidence_threshold: float
-    pretrain_views: str
-
-
 class DPACMethod(ClusteringMethod):
     """DPAC's training recipe (Alg. 3 of Yan, Lu & Yan 2024).
 
@@ -62,8 +47,6 @@ class DPACMethod(ClusteringMethod):
     cross-entropy of the strong view against confident weak-view
     predictions).
     """
-
-    Settings = DPACSettings
 
     def __init__(self, n_clusters, settings, *, seed=0):
         super().__init__(n_clusters, settings, seed=seed)
@@ -196,33 +179,14 @@ class DPACClusterer(BaseDeepClusterer):
     FixMatch self-labeling at 0.95: ``backbone="resnet34",
     pretrain_epochs=1000, max_epochs=1200, batch_size=240, lr=1e-4``.
 
-    Views. The weak view is the ``augment`` policy; the strong view adds
-    ``strong_ops`` operations drawn per image from a batched RandAugment-like
-    set (FixMatch's operations and magnitude ranges) and a cutout, an
-    approximation of the paper's RandAugment view, whose pipeline the paper
-    does not give.
-
-    Decisions where the paper is vague (the project's METHODS notes): Q is
-    computed without gradient from the un-augmented batch, on the cosine
-    distances of the backbone features, in float64 and the log domain (the
-    authors' code), from features computed in float32 even under mixed
-    precision, since ``alpha = 1/(m - 1) = 33`` magnifies rounding. The
-    contrastive weights use the same batch's predictions; the paper's sums
-    over samples are averaged. Self-labeling fine-tunes the cluster head
-    itself (the paper trains a separate linear head). ``backbone="auto"``
-    is "convnet" for every size: with "convnet2" the clustering stage
-    drifted away from the pre-trained clustering on 28x28 digits.
-
     Measured with the defaults on the CPU, two fits sharing it
     (``benchmarks/results/images_cpu.md``): 8x8 digits 0.981 (seeds 0-2,
     about 2 minutes); 5,000 generated 28x28 digits, 20 + 20 epochs, about
     480 s a fit: ``make_large_digits`` 0.940 (0.934 / 0.945, seeds 0-1),
     ``make_handwritten_digits`` 0.779 (0.785 / 0.782 / 0.770, seeds 0-2);
-    k-means on the pixels 0.585 and 0.359. Other recipes at that budget did
-    no better on the second set (seed 0): 10 + 30 epochs 0.770, the paper's
-    lr 1e-4 in the clustering stage 0.773, two strong operations 0.767, 5 of
-    the 40 epochs self-labeling 0.739; at batch 64 (0.799) two weak
-    pre-training views gave 0.816.
+    k-means on the pixels 0.585 and 0.359. The documentation's page of this
+    method gives the strong view, the decisions taken where the paper is
+    vague and the other recipes measured.
 
     References
     ----------
@@ -260,30 +224,12 @@ class DPACClusterer(BaseDeepClusterer):
     }
 
     def __init__(
-        self,
-        n_clusters=8,
-        *,
-        backbone="auto",
-        image_shape=None,
-        pretrain_epochs="auto",
-        max_epochs="auto",
-        self_labeling_epochs=0,
-        batch_size=256,
-        lr=1e-3,
-        weight_decay=1e-4,
-        m=1.03,
-        temperature=0.5,
-        objective="opa",
-        confidence_threshold=0.95,
-        strong_ops=4,
-        pretrain_views="weak_strong",
-        augment="auto",
-        device="auto",
-        data_location="auto",
-        distributed="auto",
-        random_state=None,
-        verbose=0,
-        callbacks=None,
+        self, n_clusters=8, *, backbone="auto", image_shape=None, pretrain_epochs="auto",
+        max_epochs="auto", self_labeling_epochs=0, batch_size=256, lr=1e-3,
+        weight_decay=1e-4, m=1.03, temperature=0.5, objective="opa",
+        confidence_threshold=0.95, strong_ops=4, pretrain_views="weak_strong",
+        augment="auto", device="auto", data_location="auto", distributed="auto",
+        random_state=None, verbose=0, callbacks=None,
     ):
         self.n_clusters = n_clusters
         self.backbone = backbone

@@ -1,6 +1,5 @@
 """PIPCDR: positive instances proximity and cluster dispersion regularisation."""
 
-from dataclasses import dataclass
 from numbers import Integral, Real
 
 import torch
@@ -8,7 +7,6 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
-from ...cluster import SphericalKMeans
 from .._base import (
     COMMON_ATTRIBUTES_DOC,
     COMMON_PARAMETERS_DOC,
@@ -16,10 +14,10 @@ from .._base import (
     BaseDeepClusterer,
     stage_length,
 )
-from ..callbacks import Recluster, set_centroids
+from ..callbacks import Recluster, centroid_proba, fit_centroids
 from ..heads import mlp_head
 from ..losses import ClusterDispersionLoss, PIPLoss
-from ..support import FeatureQueue
+from ..support import fit_queue
 from ._base import remaining_epochs
 from .byol import BYOLMethod, OnlineNetwork, momentum_copy
 
@@ -40,27 +38,8 @@ class _PIPCDRNetwork(nn.Module):
         return F.normalize(self.target(x)[1].float(), dim=1)
 
 
-@dataclass(frozen=True, kw_only=True)
-class PIPCDRSettings:
-    """PIPCDR's hyperparameters, named as :class:`PIPCDRClusterer`'s parameters."""
-
-    max_epochs: int
-    warmup_epochs: int
-    sigma: float
-    cdr_temperature: float
-    weight: float
-    momentum: float
-    recluster_every: int
-    queue_size: int
-    projection_dim: int
-    hidden_dim: int | None
-    predictor_lr_factor: float
-
-
 class PIPCDRMethod(BYOLMethod):
     """PIPCDR's recipe (second M-step per batch, first M-step by callback)."""
-
-    Settings = PIPCDRSettings
 
     def __init__(self, n_clusters, settings, *, seed=0):
         super().__init__(n_clusters, settings, seed=seed)
@@ -88,50 +67,32 @@ class PIPCDRMethod(BYOLMethod):
                                     self.settings.recluster_every, self.n_clusters,
                                     self.seed))]
 
-    def _forward(self, net, x):
-        module = net.module_
-        with net.autocast():
-            views = self.two_views(net, x)
-            _, online = module.online(views)
-            with torch.no_grad():
-                _, target = module.target(views)
-        # the global batch: PIP's neighbours and CDR's clusters span it
-        o_a, o_b, t_a, t_b = net.gather(*online.chunk(2), *target.chunk(2))
-        return (o_a, o_b), (t_a, t_b)
-
-    def _pip(self, net, online, target):
+    def _pip(self, net, o_a, o_b, t_a, t_b):
         """PIP (Eq. 4), both view orders; the predictor runs in float32."""
-        (o_a, o_b), (t_a, t_b) = online, target
         predictor = net.module_.predictor
         return 0.5 * (self.pip_loss(o_a, t_b, predictor) + self.pip_loss(o_b, t_a, predictor))
 
     def step_pip(self, net, x, indices):
-        online, target = self._forward(net, x)
-        pip = self._pip(net, online, target)
+        pip = self._pip(net, *self.online_and_target(net, x))
         return {"loss": pip, "pip": pip}
 
     def step_pipcdr(self, net, x, indices):
         """Eq. 9: ``w L_pip + (1 - w) L_cdr``, both symmetric in the views."""
-        online, target = self._forward(net, x)
-        pip = self._pip(net, online, target)
+        # the global batch: PIP's neighbours and CDR's clusters span it
+        o_a, o_b, t_a, t_b = self.online_and_target(net, x)
+        pip = self._pip(net, o_a, o_b, t_a, t_b)
         pseudo_labels = net.fit_state_.get("pseudo_labels")
         if pseudo_labels is None:  # no clustering yet (the warm-up ended early)
             return {"loss": pip, "pip": pip}
-        (o_a, o_b), (t_a, t_b) = online, target
         indices = net.gather(indices)
         labels = pseudo_labels[indices]
         queue = queue_labels = None
         queue_size, weight = self.settings.queue_size, self.settings.weight
         if queue_size:
-            support = net.fit_state_.get("queue")
-            if support is None:
-                support = FeatureQueue(queue_size, t_a.shape[1], net.device,
-                                       random_init=False)
-                net.fit_state_["queue"] = support
-            stored = support.keys >= 0
-            queue = support.features[stored]
+            support = fit_queue(net, "queue", queue_size, t_a.shape[1], random_init=False)
+            queue, queued_indices = support.filled()
             # labels of queued samples as the latest clustering sees them
-            queue_labels = pseudo_labels[support.keys[stored]]
+            queue_labels = pseudo_labels[queued_indices]
             support.push(t_a, keys=indices)
         cdr = 0.5 * (self.cdr_loss(o_a, t_a, t_b, labels, queue, queue_labels)
                      + self.cdr_loss(o_b, t_b, t_a, labels, queue, queue_labels))
@@ -141,16 +102,8 @@ class PIPCDRMethod(BYOLMethod):
     def inference_outputs(self, module, x):
         embedding = module.target_embedding(x)
         return {"embedding": embedding,
-                "proba": self.centroid_proba(embedding, module.centroids)}
-
-    def centroid_proba(self, embedding, centroids):
-        """Softmax over cosine similarities to the centroids / ``cdr_temperature``."""
-        similarities = embedding @ centroids.T / self.settings.cdr_temperature
-        # centroids are set after training; empty (all-zero) slots never win
-        unused = centroids.abs().sum(dim=1) == 0
-        if bool(unused.all()):
-            return torch.full_like(similarities, 1.0 / similarities.shape[1])
-        return F.softmax(similarities.masked_fill(unused, float("-inf")), dim=1)
+                "proba": centroid_proba(embedding, module.centroids,
+                                        self.settings.cdr_temperature)}
 
 
 class PIPCDRClusterer(BaseDeepClusterer):
@@ -188,9 +141,8 @@ class PIPCDRClusterer(BaseDeepClusterer):
     weight : float, default=0.91
         w of Eq. 9.
     momentum : float, default=0.99
-        EMA coefficient of the target network (paper: 0.996, over 1,000
-        epochs; at CPU budgets of tens of epochs the target then lags the
-        online network by too large a share of the training).
+        EMA coefficient of the target network (paper: 0.996 over 1,000
+        epochs, too slow a target at tens of epochs).
     recluster_every : int, default=1
         r: epochs between two spherical k-means runs (the paper finds 1-16
         equally good).
@@ -224,22 +176,15 @@ class PIPCDRClusterer(BaseDeepClusterer):
     hidden 4096, projection 256; pass an SGD schedule through ``callbacks``
     if you need it (this library trains with Adam).
 
-    Decisions: ``transform`` returns the normalised target embedding (the
-    space that is clustered); PIP's neighbour is the nearest other sample of
-    the batch by cosine on the online projections; the EMA coefficient is
-    constant; k-means runs with 3 restarts during training and 10 at the
-    end; ``backbone="auto"`` is "convnet" for every image size.
-
     Measured with the defaults on the CPU, two fits sharing it
     (``benchmarks/results/images_cpu.md``): 5,000 generated 28x28 digits,
     40 epochs (10 of warm-up), about 700 s a fit (430 s alone):
     ``make_large_digits`` 0.953 (0.953 / 0.952, seeds 0-1),
     ``make_handwritten_digits`` 0.667 (0.704 / 0.551 / 0.745, seeds 0-2);
     k-means on the pixels 0.585 and 0.359; 8x8 digits 0.913 (200 epochs,
-    seed 0). EMA 0.99 rather than the paper's 0.996: 0.704 against 0.615
-    (second set, seed 0); "convnet2" gave 0.679. The BYOL representation
-    learns more slowly than the contrastive methods' at tens of epochs
-    (k-means on the embedding equals the ACC); the paper trains 1,000.
+    seed 0). The documentation's page of this method gives the decisions
+    taken where the paper is vague and the measurements behind the
+    defaults that differ from the paper.
 
     References
     ----------
@@ -258,8 +203,7 @@ class PIPCDRClusterer(BaseDeepClusterer):
     (10, 128)
     """
 
-    # measured on 28x28 digits (hand28, seed 0, defaults): "convnet2" 0.679,
-    # "convnet" 0.704; with older recipes 0.339 against 0.392
+    # measured on 28x28 digits: see the method's page in the documentation
     _auto_image_backbone = "convnet"
 
     _method_class = PIPCDRMethod
@@ -278,32 +222,12 @@ class PIPCDRClusterer(BaseDeepClusterer):
     }
 
     def __init__(
-        self,
-        n_clusters=8,
-        *,
-        backbone="auto",
-        image_shape=None,
-        max_epochs="auto",
-        warmup_epochs="auto",
-        batch_size=64,
-        lr=1e-3,
-        weight_decay=0.0,
-        sigma=0.001,
-        cdr_temperature=0.1,
-        weight=0.91,
-        momentum=0.99,
-        recluster_every=1,
-        queue_size=0,
-        projection_dim=128,
-        hidden_dim=None,
-        predictor_lr_factor=10.0,
-        augment="auto",
-        device="auto",
-        data_location="auto",
-        distributed="auto",
-        random_state=None,
-        verbose=0,
-        callbacks=None,
+        self, n_clusters=8, *, backbone="auto", image_shape=None, max_epochs="auto",
+        warmup_epochs="auto", batch_size=64, lr=1e-3, weight_decay=0.0, sigma=0.001,
+        cdr_temperature=0.1, weight=0.91, momentum=0.99, recluster_every=1, queue_size=0,
+        projection_dim=128, hidden_dim=None, predictor_lr_factor=10.0,
+        augment="auto", device="auto", data_location="auto", distributed="auto",
+        random_state=None, verbose=0, callbacks=None,
     ):
         self.n_clusters = n_clusters
         self.backbone = backbone
@@ -334,12 +258,10 @@ class PIPCDRClusterer(BaseDeepClusterer):
         return {"warmup_epochs": stage_length(self.warmup_epochs, max_epochs, 0.25)}
 
     def _finalize(self, net, outputs):
-        """Spherical k-means on the training set's target embeddings."""
-        seed = net.method.seed
-        kmeans = SphericalKMeans(self.n_clusters, n_init=10, random_state=seed)
-        kmeans.fit(outputs["embedding"])
-        set_centroids(net.module_, kmeans.cluster_centers_)
-        self.cluster_centers_ = kmeans.cluster_centers_
-        outputs["proba"] = net.method.centroid_proba(
-            torch.from_numpy(outputs["embedding"]), net.module_.centroids.cpu()).numpy()
+        """Spherical k-means (10 restarts) on the training set's target embeddings."""
+        _, self.cluster_centers_ = fit_centroids(net.module_, outputs["embedding"],
+                                                 self.n_clusters, 10, net.method.seed)
+        outputs["proba"] = centroid_proba(torch.from_numpy(outputs["embedding"]),
+                                          net.module_.centroids.cpu(),
+                                          self.cdr_temperature).numpy()
         return outputs

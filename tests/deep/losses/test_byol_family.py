@@ -15,7 +15,10 @@ from skdeepclust.deep.losses import (
     byol_loss,
     cluster_correlation_loss,
     critic_loss,
+    critic_steps,
+    generator_loss,
     gradient_penalty,
+    make_critic,
     nearest_other,
     sample_one_hot_prior,
 )
@@ -162,6 +165,50 @@ def test_critic_loss_is_fake_minus_real_plus_penalty():
     expected = (2.0 - 2.0) + 10.0 * (math.sqrt(14) - 1) ** 2
     got = critic_loss(critic, real, fake, torch.Generator().manual_seed(0), 10.0)
     assert got.item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_generator_loss_trains_the_assignments_only():
+    critic = torch.nn.Linear(3, 1)
+    with torch.no_grad():
+        critic.weight.copy_(torch.tensor([[1.0, 2.0, 3.0]]))
+        critic.bias.fill_(0.5)
+    z = torch.tensor([[1.0, 0.0, 0.0], [0.2, 0.3, 0.5]], requires_grad=True)
+    loss = generator_loss(critic, z)
+    # -(mean of D(z)) by hand: D = (1.5, 0.2 + 0.6 + 1.5 + 0.5 = 2.8)
+    assert loss.item() == pytest.approx(-(1.5 + 2.8) / 2, rel=1e-6)
+    loss.backward()
+    assert critic.weight.grad is None and critic.bias.grad is None
+    torch.testing.assert_close(z.grad, -torch.tensor([[1.0, 2.0, 3.0]] * 2) / 2)
+    assert all(p.requires_grad for p in critic.parameters())
+
+
+def test_critic_steps_match_a_loop_of_critic_loss_and_adam():
+    fake = torch.softmax(torch.randn(12, 4, generator=torch.Generator().manual_seed(0)), 1)
+
+    def trained(steps_function):
+        torch.manual_seed(3)
+        critic = make_critic(4)
+        optimizer = torch.optim.Adam(critic.parameters(), lr=1e-3)
+        generator = torch.Generator().manual_seed(5)
+        return steps_function(critic, optimizer, generator), critic
+
+    def naive(critic, optimizer, generator):
+        losses = []
+        for _ in range(3):
+            prior = sample_one_hot_prior(12, 4, generator, "cpu")
+            optimizer.zero_grad()
+            loss = critic_loss(critic, prior, fake, generator, 10.0)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        return sum(losses) / 3
+
+    expected, critic_ref = trained(naive)
+    got, critic = trained(lambda c, o, g: critic_steps(c, o, fake, 3, g, 10.0))
+    assert got.item() == pytest.approx(expected, rel=1e-6)
+    for p, q in zip(critic.parameters(), critic_ref.parameters()):
+        torch.testing.assert_close(p, q, rtol=0, atol=0)
+    assert critic[0].in_features == 4 and critic[-1].out_features == 1
 
 
 def test_correlation_loss_zero_for_decorrelated_one_hot_columns():

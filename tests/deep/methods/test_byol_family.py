@@ -13,7 +13,9 @@ from skorch.callbacks import Callback
 
 from skdeepclust import BSCICClusterer, PIPCDRClusterer
 from skdeepclust.deep._input import infer_spec
-from skdeepclust.deep.methods.bscic import BSCICMethod, BSCICSettings, make_critic
+from skdeepclust.deep.callbacks import centroid_proba, fit_centroids
+from skdeepclust.deep.losses import make_critic
+from skdeepclust.deep.methods.bscic import BSCICMethod
 from skdeepclust.metrics import cluster_accuracy
 
 from .._helpers import Record
@@ -25,8 +27,8 @@ _BSCIC_SETTINGS = dict(max_epochs=1, loss_weights=(2.0, 1.0, 1.0),
 
 
 def bscic_method(n_clusters, n_critic=1, balance_weight=0.0):
-    settings = BSCICSettings(**_BSCIC_SETTINGS, n_critic=n_critic,
-                             balance_weight=balance_weight)
+    settings = SimpleNamespace(**_BSCIC_SETTINGS, n_critic=n_critic,
+                               balance_weight=balance_weight)
     return BSCICMethod(n_clusters, settings)
 
 
@@ -55,6 +57,32 @@ def test_pipcdr_clusters_blobs_and_predicts_nearest_centroid(blobs):
                                rtol=1e-5)
     nearest = (embedding @ model.cluster_centers_.T).argmax(1)
     np.testing.assert_array_equal(nearest, model.predict(X))
+
+
+def test_fit_centroids_writes_unit_centres_and_leaves_unused_slots_zero():
+    rng = np.random.RandomState(0)
+    directions = np.eye(3, 5)
+    embedding = np.repeat(directions, 20, axis=0) + 0.05 * rng.randn(60, 5)
+    embedding /= np.linalg.norm(embedding, axis=1, keepdims=True)
+    module = SimpleNamespace(centroids=torch.ones(4, 5))  # a slot more than found
+    labels, centers = fit_centroids(module, embedding, 3, n_init=2, seed=0)
+    assert centers.shape == (3, 5)
+    np.testing.assert_allclose(module.centroids[:3].numpy(), centers, rtol=1e-6)
+    assert torch.all(module.centroids[3] == 0)
+    np.testing.assert_array_equal(labels, (embedding @ centers.T).argmax(1))
+    assert cluster_accuracy(np.repeat(np.arange(3), 20), labels) == 1.0
+
+
+def test_centroid_proba_is_a_softmax_over_the_found_centroids():
+    embedding = torch.tensor([[1.0, 0.0], [0.6, 0.8]])
+    centroids = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])  # third slot unused
+    got = centroid_proba(embedding, centroids, 0.5)
+    for row, e in zip(got.tolist(), embedding.tolist()):
+        scores = [math.exp((e[0] * c[0] + e[1] * c[1]) / 0.5) for c in centroids[:2].tolist()]
+        assert row == pytest.approx([s / sum(scores) for s in scores] + [0.0], rel=1e-6)
+    # no clustering yet: every cluster equally likely
+    torch.testing.assert_close(centroid_proba(embedding, torch.zeros(3, 2), 0.5),
+                               torch.full((2, 3), 1 / 3))
 
 
 def test_pipcdr_queue_and_predictor_learning_rate(blobs):
@@ -174,7 +202,7 @@ def _same(a, b):
 
 @pytest.mark.parametrize("n_critic", [1, 3])
 def test_bscic_follows_algorithm_1_update_order(blobs, n_critic, monkeypatch):
-    import skdeepclust.deep.methods.bscic as bscic
+    import skdeepclust.deep.losses.bscic as bscic  # critic_steps calls critic_loss
 
     X, _ = blobs
     calls = []
