@@ -185,7 +185,7 @@ def bench_pac_large(n_samples, max_iter):
         [sys.executable, __file__, "--pac-child", str(n_samples), str(max_iter)],
         capture_output=True, text=True, check=True,
     ).stdout
-    line = [l for l in out.splitlines() if l.startswith("RESULT")][0].split()
+    line = [row for row in out.splitlines() if row.startswith("RESULT")][0].split()
     return {
         "n": n_samples,
         "seconds": float(line[1]),

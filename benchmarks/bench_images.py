@@ -126,11 +126,17 @@ def fit_and_score(model, images, y, seed, curves, callbacks=()):
     start = time.perf_counter()
     model.fit(images)
     seconds = time.perf_counter() - start
-    km = KMeans(10, n_init=10, random_state=seed).fit_predict(model.transform(images))
+    embedding = model.transform(images)
+    km = KMeans(10, n_init=10, random_state=seed).fit_predict(embedding)
     scores = {"epochs": len(model.history_), "seconds": seconds,
               **clustering_report(y, model.labels_),
               "embedding_acc": clustering_report(y, km)["acc"],
               "n_clusters_found": int(model.n_clusters_)}
+    if getattr(model, "prediction_rule", None) == "head":
+        # the other rule's labels from the same network: prediction_rule only
+        # post-processes, and "kmeans" runs exactly this k-means
+        rule = KMeans(model.n_clusters, n_init=10, random_state=model.net_.method.seed)
+        scores["kmeans_rule"] = clustering_report(y, rule.fit_predict(embedding))
     if curves:
         scores["acc_per_epoch"] = [h["acc"] for h in model.history_]
     return scores

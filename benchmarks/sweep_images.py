@@ -153,7 +153,10 @@ _CPU_HEADER = (
     "epoch); 5,000 images per set (digits8: 1,797); the variant names the "
     "parameters that differ from the defaults of the code at the time (see "
     "each job's `set` and `view`). ACC of the estimator's own prediction at the end "
-    "and after epoch 30; 'k-means emb.': k-means on `transform` at the end. The "
+    "and after epoch 30; 'k-means emb.': k-means on `transform` at the end; "
+    "'k-means rule': ACC of `prediction_rule=\"kmeans\"` on the same network, "
+    "recorded from `results11.jsonl` on by runs made with the head rule (the rule "
+    "only post-processes: k-means with 10 restarts and the fit's seed). The "
     "records of `jobs1.json` were made by a session copy of this runner (the same "
     "fits and scores) before it took views and embedding curves: their 'k-means "
     "emb.' is the last point of the embedding curve (3 k-means restarts, not 10), "
@@ -164,7 +167,10 @@ _CPU_HEADER = (
 def report(records="images_gpu"):
     """A table per data set: variants with the mean and each seed's ACC."""
     groups = {}
-    for path in sorted((RESULTS / records).glob("results*.jsonl")):
+    # in the order they were made: results2 before results10
+    paths = sorted((RESULTS / records).glob("results*.jsonl"),
+                   key=lambda path: int(path.stem.removeprefix("results") or 0))
+    for path in paths:
         for line in path.read_text().splitlines():
             r = json.loads(line)
             if "error" in r:
@@ -178,8 +184,9 @@ def report(records="images_gpu"):
         if not keys:
             continue
         columns = ["method", "backbone", "variant", "seeds", "mean ACC", "ACC per seed"]
-        columns += (["ACC after 30 epochs (mean)", "k-means emb. (mean)", "epochs",
-                     "fit s (mean)"] if cpu else ["k-means emb. (mean)"])
+        columns += (["ACC after 30 epochs (mean)", "k-means emb. (mean)",
+                     "k-means rule (per seed)", "epochs", "fit s (mean)"]
+                    if cpu else ["k-means emb. (mean)"])
         columns += ["clusters found"]
         lines += [f"## {dataset}", "", "| " + " | ".join(columns) + " |",
                   "|" + "---|" * len(columns)]
@@ -192,6 +199,8 @@ def report(records="images_gpu"):
                 at30 = [r["acc_curve"][29] for r in runs if len(r["acc_curve"]) >= 30]
                 cells += [f"{np.mean(at30):.3f}" if len(at30) == len(runs) else "-",
                           f"{np.mean([r['embedding_acc'] for r in runs]):.3f}",
+                          " / ".join(f"{r['kmeans_rule']['acc']:.3f}" if "kmeans_rule" in r
+                                     else "-" for r in runs),
                           str(len(runs[0]["acc_curve"])),
                           f"{np.mean([r['seconds'] for r in runs]):.0f}"]
             else:

@@ -27,6 +27,8 @@ TABLE = [
     (DPACClusterer(n_clusters=3, pretrain_epochs=1, max_epochs=2, **DEEP), True,
      MLP_FEATURES, False),
     (CCClusterer(n_clusters=3, max_epochs=1, **DEEP), True, MLP_FEATURES, False),
+    (CCClusterer(n_clusters=3, max_epochs=1, prediction_rule="head", **DEEP), True,
+     MLP_FEATURES, False),
     (C3Clusterer(n_clusters=3, pretrain_epochs=1, max_epochs=2, **DEEP), True,
      MLP_FEATURES, False),
     (CCESClusterer(n_clusters=3, max_epochs=1, **DEEP), True, MLP_FEATURES, False),

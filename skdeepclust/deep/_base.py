@@ -8,12 +8,15 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin, _fit_context
+from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import ProgressBar
 
 from ..cluster._base import check_n_clusters, compact_labels, warn_empty_clusters
+from ..cluster._fuzzy_cmeans import memberships
 from ._input import (
     LazyRows,
     check_matches,
@@ -131,6 +134,29 @@ COMMON_ATTRIBUTES_DOC = """
         ``X.shape[1]`` of the training data.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has feature names."""
+
+
+
+def prediction_rule_doc(default):
+    """The ``prediction_rule`` entry of a docstring's Parameters, with ``default``.
+
+    The first line is not indented: the docstring writes it on a line of its
+    own after four spaces.
+    """
+    return f"""prediction_rule : {{"head", "kmeans"}}, default="{default}"
+        How the fitted model labels samples. "head": the arg-max of the
+        cluster head, the paper's rule. "kmeans": k-means (10 restarts, the
+        fit's seed) on the training set's embedding (``transform``) after
+        training; each sample goes to its nearest centre
+        (``cluster_centers_``) and ``predict_proba`` gives the inverse squared
+        distances to the centres, normalised (fuzzy c-means memberships, m=2).
+        The head still trains either way."""
+
+
+KMEANS_CENTERS_DOC = """
+    cluster_centers_ : ndarray of shape (n_clusters, n_features_out)
+        The k-means centres in the embedding, with ``prediction_rule="kmeans"``
+        (absent with "head")."""
 
 
 #: ``max_epochs="auto"`` trains about this many sample-pixels (epochs times the
@@ -325,7 +351,32 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         return {}
 
     def _finalize(self, net, outputs):
-        """Adjust the training-set inference outputs after training (optional)."""
+        """The training set's inference outputs after training, by the prediction rule.
+
+        With ``prediction_rule="kmeans"``, k-means on the embedding fixes
+        ``cluster_centers_``, which label every sample from then on. PIPCDR
+        overrides this with its own centroids.
+        """
+        if self._predicts_by_centres():
+            kmeans = KMeans(self.n_clusters, n_init=10, random_state=net.method.seed)
+            with warnings.catch_warnings():
+                # a collapsed embedding (fewer distinct points than clusters)
+                # gets the warning below that names the clusters found
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                self.cluster_centers_ = kmeans.fit(outputs["embedding"]).cluster_centers_
+        else:
+            self.__dict__.pop("cluster_centers_", None)  # from an earlier fit
+        return self._by_prediction_rule(outputs)
+
+    def _predicts_by_centres(self):
+        return getattr(self, "prediction_rule", "head") == "kmeans"
+
+    def _by_prediction_rule(self, outputs):
+        """``outputs`` with ``"proba"`` from the k-means centres if the rule says so."""
+        if self._predicts_by_centres():
+            embedding = outputs["embedding"].astype(np.float64)
+            outputs["proba"] = memberships(embedding, self.cluster_centers_.astype(np.float64),
+                                           2.0)
         return outputs
 
     def _warm_start(self, net, spec):
@@ -609,7 +660,8 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
             Rows sum to one (clusters dropped as empty are left out and the
             rest renormalised).
         """
-        proba = self._outputs(X)["proba"][:, self._kept_clusters].astype(np.float64)
+        outputs = self._by_prediction_rule(self._outputs(X))
+        proba = outputs["proba"][:, self._kept_clusters].astype(np.float64)
         total = proba.sum(axis=1, keepdims=True)
         total[total == 0] = 1.0
         return proba / total
@@ -632,9 +684,10 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     def transform(self, X):
         """Embedding of samples: the space the method clusters in.
 
-        The backbone features for the estimators that predict with a head
-        (DPAC, CC, C3, CCES, BSC-IC); the normalised target embedding for
-        PIPCDR, whose spherical k-means runs there.
+        The backbone features for DPAC, CC, C3, CCES and BSC-IC (where
+        ``prediction_rule="kmeans"`` clusters and the cluster head reads);
+        the normalised target embedding for PIPCDR, whose spherical k-means
+        runs there.
 
         Parameters
         ----------

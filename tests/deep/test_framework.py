@@ -290,8 +290,6 @@ def test_stage_epochs_are_parts_of_max_epochs(blobs, estimator, params, first_st
 @pytest.mark.parametrize("name", ["DPACClusterer", "CCClusterer", "C3Clusterer",
                                   "CCESClusterer", "PIPCDRClusterer", "BSCICClusterer"])
 def test_method_settings_are_the_parameters_of_the_same_names(name):
-    import dataclasses
-
     import skdeepclust
 
     estimator_class = getattr(skdeepclust, name)
@@ -300,24 +298,23 @@ def test_method_settings_are_the_parameters_of_the_same_names(name):
     assert defaults.seed == 7 and defaults.n_clusters == 3
     # max_epochs="auto": 200,000 images of 28x28 pixels
     assert defaults.settings.max_epochs == 40
-    fields = dataclasses.fields(defaults.settings)
+    settings = vars(defaults.settings)
     derived = {"max_epochs": 40, **estimator_class()._derived_settings(spec, 40)}
-    params = estimator_class().get_params()
-    for field in fields:
-        expected = derived[field.name] if field.name in derived else params[field.name]
-        assert getattr(defaults.settings, field.name) == expected, field.name
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        defaults.settings.max_epochs = 1
+    params = estimator_class(n_clusters=3).get_params()
+    # every parameter, with the derived values on top, and nothing else
+    assert set(settings) == set(params) | set(derived)
+    for key, value in settings.items():
+        assert value == (derived[key] if key in derived else params[key]), key
     # a changed parameter reaches the setting of the same name
     # (ints doubled, floats moved toward 1: valid for every such parameter)
-    changed = {f.name: 2 * params[f.name] if isinstance(params[f.name], int)
-               else (params[f.name] + 1.0) / 2 for f in fields
-               if f.name not in derived and f.name != "max_epochs"
-               and type(params[f.name]) in (int, float) and params[f.name] > 0}
+    changed = {key: 2 * value if isinstance(value, int) else (value + 1.0) / 2
+               for key, value in params.items()
+               if key not in derived and key not in ("max_epochs", "n_clusters")
+               and type(value) in (int, float) and value > 0}
     assert changed
     estimator = estimator_class(n_clusters=3, max_epochs=10_000, **changed)
     settings = estimator._make_method(spec, seed=0, n_samples=5000).settings
-    assert {name: getattr(settings, name) for name in changed} == changed
+    assert {key: getattr(settings, key) for key in changed} == changed
 
 
 @pytest.mark.parametrize("n_samples, sample_shape, epochs", [
@@ -356,3 +353,36 @@ def test_auto_stage_lengths_are_fractions_of_max_epochs(name, stage, fraction):
     method = estimator_class(n_clusters=3, max_epochs=40, **{stage: 3})._make_method(
         spec, seed=0, n_samples=100)
     assert getattr(method.settings, stage) == 3
+
+
+def test_kmeans_prediction_rule_labels_by_the_nearest_centre(blobs):
+    from sklearn.cluster import KMeans
+
+    X, y = blobs
+    model = CCClusterer(n_clusters=3, max_epochs=2, batch_size=32, random_state=0,
+                        prediction_rule="kmeans").fit(X)
+    embedding = model.transform(X)
+    # the rule is k-means (10 restarts, the fit's seed) on the training embedding
+    expected = KMeans(3, n_init=10, random_state=model.net_.method.seed).fit(embedding)
+    np.testing.assert_allclose(model.cluster_centers_, expected.cluster_centers_, rtol=1e-5)
+    distances = ((embedding[:, None, :].astype(np.float64)
+                  - model.cluster_centers_[None]) ** 2).sum(-1)
+    np.testing.assert_array_equal(model.labels_, distances.argmin(1))
+    np.testing.assert_array_equal(model.predict(X[:10]), distances[:10].argmin(1))
+    # predict_proba: inverse squared distances, normalised (FCM memberships, m=2)
+    inverse = 1.0 / distances[:10]
+    np.testing.assert_allclose(model.predict_proba(X[:10]),
+                               inverse / inverse.sum(1, keepdims=True), rtol=1e-6)
+    # the same network as the head rule: the rule only post-processes
+    head = CCClusterer(n_clusters=3, max_epochs=2, batch_size=32, random_state=0,
+                       prediction_rule="head").fit(X)
+    np.testing.assert_array_equal(head.transform(X), embedding)
+    assert not hasattr(head, "cluster_centers_")
+    head_labels = head.net_.infer_all(X, head._to_float, 64)["proba"].argmax(1)
+    np.testing.assert_array_equal(np.unique(head.labels_, return_inverse=True)[1],
+                                  np.unique(head_labels, return_inverse=True)[1])
+    # a refit with the head rule drops the centres of the earlier fit
+    model.set_params(prediction_rule="head").fit(X)
+    assert not hasattr(model, "cluster_centers_")
+    with pytest.raises(ValueError, match="prediction_rule"):
+        CCClusterer(prediction_rule="nearest").fit(X)

@@ -104,7 +104,9 @@ def test_c3_interrupt_in_the_first_stage_skips_the_second(blobs):
 @pytest.fixture(scope="module")
 def fitted_cc(blobs):
     X, _ = blobs
-    return CCClusterer(n_clusters=4, max_epochs=3, batch_size=64, random_state=0).fit(X)
+    # the head rule: a copied network then predicts exactly the same labels
+    return CCClusterer(n_clusters=4, max_epochs=3, batch_size=64, random_state=0,
+                       prediction_rule="head").fit(X)
 
 
 def test_c3_from_a_fitted_cc_trains_only_the_c3_stage_by_default(blobs, fitted_cc):
@@ -132,7 +134,7 @@ def test_c3_from_a_fitted_cc_starts_from_its_network(blobs, fitted_cc):
     labels = fitted_cc.predict(X)
     # no training: the C3 model is the CC model
     c3 = C3Clusterer(n_clusters=4, init=fitted_cc, pretrain_epochs=0, max_epochs=0,
-                     random_state=1).fit(X)
+                     random_state=1, prediction_rule=fitted_cc.prediction_rule).fit(X)
     assert c3.history_ == []
     _assert_same_state(_state(c3), before)
     np.testing.assert_array_equal(c3.predict(X), labels)
@@ -166,7 +168,7 @@ def test_c3_init_survives_clone_when_frozen(blobs, fitted_cc):
         cloned.fit(X)
     # ...unless it is frozen
     frozen = clone(C3Clusterer(n_clusters=4, init=FrozenEstimator(fitted_cc),
-                               pretrain_epochs=0, max_epochs=0))
+                               pretrain_epochs=0, max_epochs=0, prediction_rule="head"))
     np.testing.assert_array_equal(frozen.fit(X).predict(X), fitted_cc.predict(X))
 
 
