@@ -297,6 +297,27 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     #: What backbone="auto" means for images above 16 pixels.
     _auto_image_backbone = "convnet2"
 
+    def __init__(self, n_clusters, *, backbone, image_shape, max_epochs, batch_size, lr,
+                 weight_decay, augment, device, data_location, distributed, random_state,
+                 verbose, callbacks):
+        # the parameters every deep estimator has (documented in
+        # COMMON_PARAMETERS_DOC); a subclass's explicit signature gives the
+        # defaults, as scikit-learn reads the parameters from it
+        self.n_clusters = n_clusters
+        self.backbone = backbone
+        self.image_shape = image_shape
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.augment = augment
+        self.device = device
+        self.data_location = data_location
+        self.distributed = distributed
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
     _parameter_constraints: dict = {
         "n_clusters": [Interval(Integral, 1, None, closed="left")],
         "backbone": [StrOptions(set(BACKBONES)), torch.nn.Module],

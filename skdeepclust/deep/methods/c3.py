@@ -187,29 +187,20 @@ class C3Clusterer(BaseDeepClusterer):
         augment="auto", device="auto", data_location="auto", distributed="auto",
         random_state=None, verbose=0, callbacks=None,
     ):
-        self.n_clusters = n_clusters
-        self.backbone = backbone
-        self.image_shape = image_shape
+        super().__init__(
+            n_clusters, backbone=backbone, image_shape=image_shape, max_epochs=max_epochs,
+            batch_size=batch_size, lr=lr, weight_decay=weight_decay, augment=augment,
+            device=device, data_location=data_location, distributed=distributed,
+            random_state=random_state, verbose=verbose, callbacks=callbacks)
         self.pretrain_epochs = pretrain_epochs
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
         self.finetune_lr = finetune_lr
         self.finetune_batch_size = finetune_batch_size
-        self.weight_decay = weight_decay
         self.init = init
         self.zeta = zeta
         self.gamma = gamma
         self.instance_temperature = instance_temperature
         self.cluster_temperature = cluster_temperature
         self.prediction_rule = prediction_rule
-        self.augment = augment
-        self.device = device
-        self.data_location = data_location
-        self.distributed = distributed
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
 
     def _derived_settings(self, spec, max_epochs):
         # "auto": the paper's proportions, or only the C3 stage after a fitted CC

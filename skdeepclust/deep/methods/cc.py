@@ -151,20 +151,11 @@ class CCClusterer(BaseDeepClusterer):
         augment="auto", device="auto", data_location="auto", distributed="auto",
         random_state=None, verbose=0, callbacks=None,
     ):
-        self.n_clusters = n_clusters
-        self.backbone = backbone
-        self.image_shape = image_shape
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
+        super().__init__(
+            n_clusters, backbone=backbone, image_shape=image_shape, max_epochs=max_epochs,
+            batch_size=batch_size, lr=lr, weight_decay=weight_decay, augment=augment,
+            device=device, data_location=data_location, distributed=distributed,
+            random_state=random_state, verbose=verbose, callbacks=callbacks)
         self.instance_temperature = instance_temperature
         self.cluster_temperature = cluster_temperature
         self.prediction_rule = prediction_rule
-        self.augment = augment
-        self.device = device
-        self.data_location = data_location
-        self.distributed = distributed
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks

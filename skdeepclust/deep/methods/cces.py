@@ -216,13 +216,11 @@ class CCESClusterer(BaseDeepClusterer):
         augment="auto", device="auto", data_location="auto", distributed="auto",
         random_state=None, verbose=0, callbacks=None,
     ):
-        self.n_clusters = n_clusters
-        self.backbone = backbone
-        self.image_shape = image_shape
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
+        super().__init__(
+            n_clusters, backbone=backbone, image_shape=image_shape, max_epochs=max_epochs,
+            batch_size=batch_size, lr=lr, weight_decay=weight_decay, augment=augment,
+            device=device, data_location=data_location, distributed=distributed,
+            random_state=random_state, verbose=verbose, callbacks=callbacks)
         self.instance_temperature = instance_temperature
         self.cluster_temperature = cluster_temperature
         self.support_size = support_size
@@ -233,13 +231,6 @@ class CCESClusterer(BaseDeepClusterer):
         self.crop_warmup = crop_warmup
         self.box_threshold = box_threshold
         self.prediction_rule = prediction_rule
-        self.augment = augment
-        self.device = device
-        self.data_location = data_location
-        self.distributed = distributed
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
 
     def _uses_contrastive_crop(self, spec):
         return (self.crop == "contrastive" and spec.kind == "image"

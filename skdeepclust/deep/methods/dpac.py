@@ -178,10 +178,10 @@ class DPACClusterer(BaseDeepClusterer):
     -----
     Settings. CPU defaults: small ConvNet or MLP, ``max_epochs="auto"`` of
     which half pre-training, batch 256 (OPA aggregates over the batch), Adam
-    lr 1e-3, weight decay 1e-4. Paper (Sec. 4, GPU): a ResNet-34 and an MLP cluster head,
-    1,000 pre-training and 200 clustering epochs, Adam at a constant 1e-4
-    with weight decay 1e-4, batch 240, m = 1.03 and temperature 0.5,
-    FixMatch self-labeling at 0.95: ``backbone="resnet34",
+    lr 1e-3, weight decay 1e-4. Paper (Sec. 4, GPU): ResNet-34, an MLP
+    cluster head, 1,000 pre-training and 200 clustering epochs, Adam at a
+    constant 1e-4 with weight decay 1e-4, batch 240, m = 1.03, temperature
+    0.5, FixMatch self-labeling at 0.95: ``backbone="resnet34",
     pretrain_epochs=1000, max_epochs=1200, batch_size=240, lr=1e-4``.
 
     Measured with the defaults on the CPU, two fits sharing it
@@ -239,15 +239,13 @@ class DPACClusterer(BaseDeepClusterer):
         augment="auto", device="auto", data_location="auto", distributed="auto",
         random_state=None, verbose=0, callbacks=None,
     ):
-        self.n_clusters = n_clusters
-        self.backbone = backbone
-        self.image_shape = image_shape
+        super().__init__(
+            n_clusters, backbone=backbone, image_shape=image_shape, max_epochs=max_epochs,
+            batch_size=batch_size, lr=lr, weight_decay=weight_decay, augment=augment,
+            device=device, data_location=data_location, distributed=distributed,
+            random_state=random_state, verbose=verbose, callbacks=callbacks)
         self.pretrain_epochs = pretrain_epochs
-        self.max_epochs = max_epochs
         self.self_labeling_epochs = self_labeling_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
         self.m = m
         self.temperature = temperature
         self.objective = objective
@@ -255,21 +253,12 @@ class DPACClusterer(BaseDeepClusterer):
         self.strong_ops = strong_ops
         self.pretrain_views = pretrain_views
         self.prediction_rule = prediction_rule
-        self.augment = augment
-        self.device = device
-        self.data_location = data_location
-        self.distributed = distributed
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
 
     def _derived_settings(self, spec, max_epochs):
         if self.m > 1.2:
-            warnings.warn(
-                f"m={self.m} is above 1.2: the paper reports that OPA collapses to "
-                "uniform assignments there (Table 6); 1.03 is the recommended value.",
-                UserWarning,
-            )
+            warnings.warn(f"m={self.m} is above 1.2: the paper reports that OPA collapses "
+                          "to uniform assignments there (Table 6); 1.03 is the recommended "
+                          "value.", UserWarning)
         return {"pretrain_epochs": stage_length(self.pretrain_epochs, max_epochs, 0.5)}
 
     def _strong_view_ops(self):

@@ -229,14 +229,12 @@ class PIPCDRClusterer(BaseDeepClusterer):
         augment="auto", device="auto", data_location="auto", distributed="auto",
         random_state=None, verbose=0, callbacks=None,
     ):
-        self.n_clusters = n_clusters
-        self.backbone = backbone
-        self.image_shape = image_shape
-        self.max_epochs = max_epochs
+        super().__init__(
+            n_clusters, backbone=backbone, image_shape=image_shape, max_epochs=max_epochs,
+            batch_size=batch_size, lr=lr, weight_decay=weight_decay, augment=augment,
+            device=device, data_location=data_location, distributed=distributed,
+            random_state=random_state, verbose=verbose, callbacks=callbacks)
         self.warmup_epochs = warmup_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
         self.sigma = sigma
         self.cdr_temperature = cdr_temperature
         self.weight = weight
@@ -246,13 +244,6 @@ class PIPCDRClusterer(BaseDeepClusterer):
         self.projection_dim = projection_dim
         self.hidden_dim = hidden_dim
         self.predictor_lr_factor = predictor_lr_factor
-        self.augment = augment
-        self.device = device
-        self.data_location = data_location
-        self.distributed = distributed
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
 
     def _derived_settings(self, spec, max_epochs):
         return {"warmup_epochs": stage_length(self.warmup_epochs, max_epochs, 0.25)}
