@@ -54,6 +54,8 @@ from skdeepclust.datasets import (
     make_handwritten_digits,
     make_large_digits,
 )
+from skdeepclust.cluster._fuzzy_cmeans import squared_distances
+from skdeepclust.deep._base import kmeans_centres
 from skdeepclust.deep.augment import resolve_policy
 from skdeepclust.deep.callbacks import ClusteringScore
 from skdeepclust.metrics import clustering_report
@@ -134,9 +136,11 @@ def fit_and_score(model, images, y, seed, curves, callbacks=()):
               "n_clusters_found": int(model.n_clusters_)}
     if getattr(model, "prediction_rule", None) == "head":
         # the other rule's labels from the same network: prediction_rule only
-        # post-processes, and "kmeans" runs exactly this k-means
-        rule = KMeans(model.n_clusters, n_init=10, random_state=model.net_.method.seed)
-        scores["kmeans_rule"] = clustering_report(y, rule.fit_predict(embedding))
+        # post-processes (the nearest of the rule's centres)
+        centres = kmeans_centres(embedding, model.n_clusters, model.net_.method.seed)
+        nearest = squared_distances(embedding.astype(np.float64),
+                                    centres.astype(np.float64)).argmin(axis=1)
+        scores["kmeans_rule"] = clustering_report(y, nearest)
     if curves:
         scores["acc_per_epoch"] = [h["acc"] for h in model.history_]
     return scores

@@ -136,7 +136,6 @@ COMMON_ATTRIBUTES_DOC = """
         Names of features seen during fit, when X has feature names."""
 
 
-
 def prediction_rule_doc(default):
     """The ``prediction_rule`` entry of a docstring's Parameters, with ``default``.
 
@@ -157,6 +156,18 @@ KMEANS_CENTERS_DOC = """
     cluster_centers_ : ndarray of shape (n_clusters, n_features_out)
         The k-means centres in the embedding, with ``prediction_rule="kmeans"``
         (absent with "head")."""
+
+
+def kmeans_centres(embedding, n_clusters, seed):
+    """The centres of ``prediction_rule="kmeans"``: k-means, 10 restarts, on ``embedding``.
+
+    A collapsed embedding (fewer distinct points than clusters) is not
+    warned about here: the estimator's warning names the clusters found.
+    """
+    kmeans = KMeans(n_clusters, n_init=10, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return kmeans.fit(embedding).cluster_centers_
 
 
 #: ``max_epochs="auto"`` trains about this many sample-pixels (epochs times the
@@ -379,12 +390,8 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         overrides this with its own centroids.
         """
         if self._predicts_by_centres():
-            kmeans = KMeans(self.n_clusters, n_init=10, random_state=net.method.seed)
-            with warnings.catch_warnings():
-                # a collapsed embedding (fewer distinct points than clusters)
-                # gets the warning below that names the clusters found
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                self.cluster_centers_ = kmeans.fit(outputs["embedding"]).cluster_centers_
+            self.cluster_centers_ = kmeans_centres(outputs["embedding"], self.n_clusters,
+                                                   net.method.seed)
         else:
             self.__dict__.pop("cluster_centers_", None)  # from an earlier fit
         return self._by_prediction_rule(outputs)
