@@ -355,7 +355,7 @@ def test_auto_stage_lengths_are_fractions_of_max_epochs(name, stage, fraction):
     assert getattr(method.settings, stage) == 3
 
 
-def test_kmeans_prediction_rule_labels_by_the_nearest_centre(blobs):
+def test_kmeans_prediction_rule_labels_by_the_nearest_centre(blobs, monkeypatch):
     from sklearn.cluster import KMeans
 
     X, y = blobs
@@ -373,6 +373,13 @@ def test_kmeans_prediction_rule_labels_by_the_nearest_centre(blobs):
     inverse = 1.0 / distances[:10]
     np.testing.assert_allclose(model.predict_proba(X[:10]),
                                inverse / inverse.sum(1, keepdims=True), rtol=1e-6)
+    # memberships go chunk by chunk: a ragged last chunk changes nothing
+    import skdeepclust.deep._base as deep_base
+
+    monkeypatch.setattr(deep_base, "_MEMBERSHIP_ROWS", 7)
+    inverse = 1.0 / distances
+    np.testing.assert_allclose(model.predict_proba(X), inverse / inverse.sum(1, keepdims=True),
+                               rtol=1e-6)
     # the same network as the head rule: the rule only post-processes
     head = CCClusterer(n_clusters=3, max_epochs=2, batch_size=32, random_state=0,
                        prediction_rule="head").fit(X)
