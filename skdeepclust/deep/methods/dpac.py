@@ -41,13 +41,9 @@ class _DPACNetwork(nn.Module):
 class DPACMethod(ClusteringMethod):
     """DPAC's training recipe (Alg. 3 of Yan, Lu & Yan 2024).
 
-    Stages: ``pretrain`` (weighted contrastive loss at p = 1/K, i.e. SimCLR,
-    on a weak and a strong view, or on two weak views with
-    ``pretrain_views="weak_weak"``), ``cluster`` (Eq. 12 or 13: weighted
-    contrastive loss on a weak and a strong view plus the OPA KL term or the
-    batch J_pac), and optionally ``self_labeling`` (FixMatch-style
-    cross-entropy of the strong view against confident weak-view
-    predictions).
+    Stages: ``pretrain`` (SimCLR: the weighted contrastive loss at p = 1/K),
+    ``cluster`` (Eq. 12 or 13: the weighted contrastive loss plus the OPA KL
+    term or the batch J_pac) and ``self_labeling`` (FixMatch, optional).
     """
 
     def __init__(self, n_clusters, settings, *, seed=0):
@@ -62,6 +58,10 @@ class DPACMethod(ClusteringMethod):
                 ("cluster", remaining_epochs(settings.max_epochs, pretrain_epochs=pretrain,
                                              self_labeling_epochs=self_labeling)),
                 ("self_labeling", self_labeling)]
+
+    def stage_batch_sizes(self):
+        size = self.settings.pretrain_batch_size
+        return {"pretrain": size} if size is not None else {}
 
     def build_network(self, encoder, feature_dim):
         return _DPACNetwork(encoder, feature_dim, self.n_clusters)
@@ -165,6 +165,10 @@ class DPACClusterer(BaseDeepClusterer):
     pretrain_views : {{"weak_strong", "weak_weak"}}, default="weak_strong"
         Views of the pre-training stage: a weak and a strong view, as the
         paper describes its two views, or two weak views (plain SimCLR).
+    pretrain_batch_size : int, default=None
+        Batch size of the pre-training stage; None uses ``batch_size``
+        (the paper's 240 for both stages). The clustering stage keeps
+        ``batch_size``: OPA aggregates over the batch.
     {prediction_rule_doc("head")}
 
     Attributes
@@ -185,14 +189,13 @@ class DPACClusterer(BaseDeepClusterer):
     pretrain_epochs=1000, max_epochs=1200, batch_size=240, lr=1e-4``.
 
     Measured with the defaults on the CPU, two fits sharing it
-    (``benchmarks/results/images_cpu.md``): 8x8 digits 0.982 (0.987 /
-    0.982 / 0.976, seeds 0-2, about 200 s); 5,000 generated 28x28 digits,
-    20 + 20 epochs, about 480 s a fit: ``make_large_digits`` 0.940 (0.934 /
-    0.945, seeds 0-1), ``make_handwritten_digits`` 0.779 (0.785 / 0.782 /
-    0.770, seeds 0-2); k-means on the pixels 0.585 and 0.359;
-    ``prediction_rule="kmeans"`` 0.975, 0.948 and 0.778. The method's page
-    in the documentation gives the strong view, the decisions taken where
-    the paper is vague and the other recipes measured.
+    (``benchmarks/results/images_cpu.md``), mean ACC of seeds 0-2: 8x8
+    digits 0.982 (about 200 s a fit); 5,000 generated 28x28 digits (20 + 20
+    epochs, about 480 s): ``make_large_digits`` 0.940 (seeds 0-1),
+    ``make_handwritten_digits`` 0.779; k-means on the pixels 0.585 and
+    0.359; ``prediction_rule="kmeans"`` 0.975, 0.948 and 0.778. The
+    documentation's method page has the strong view, the decisions taken
+    where the paper is vague and the other recipes measured.
 
     References
     ----------
@@ -228,6 +231,7 @@ class DPACClusterer(BaseDeepClusterer):
         "confidence_threshold": [Interval(Real, 0, 1, closed="both")],
         "strong_ops": [Interval(Integral, 0, None, closed="left")],
         "pretrain_views": [StrOptions({"weak_strong", "weak_weak"})],
+        "pretrain_batch_size": [None, Interval(Integral, 2, None, closed="left")],
     }
 
     def __init__(
@@ -235,7 +239,7 @@ class DPACClusterer(BaseDeepClusterer):
         max_epochs="auto", self_labeling_epochs=0, batch_size=256, lr=1e-3,
         weight_decay=1e-4, m=1.03, temperature=0.5, objective="opa",
         confidence_threshold=0.95, strong_ops=4, pretrain_views="weak_strong",
-        prediction_rule="head",
+        pretrain_batch_size=None, prediction_rule="head",
         augment="auto", device="auto", data_location="auto", distributed="auto",
         random_state=None, verbose=0, callbacks=None,
     ):
@@ -252,6 +256,7 @@ class DPACClusterer(BaseDeepClusterer):
         self.confidence_threshold = confidence_threshold
         self.strong_ops = strong_ops
         self.pretrain_views = pretrain_views
+        self.pretrain_batch_size = pretrain_batch_size
         self.prediction_rule = prediction_rule
 
     def _derived_settings(self, spec, max_epochs):

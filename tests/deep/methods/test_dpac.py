@@ -10,6 +10,8 @@ from skdeepclust import DPACClusterer
 from skdeepclust.datasets import load_digit_images
 from skdeepclust.metrics import cluster_accuracy
 
+from .._helpers import Record
+
 
 @pytest.fixture(scope="module")
 def blobs():
@@ -135,3 +137,13 @@ def test_opa_inputs_are_float32_under_autocast(blobs):
         assert dtypes["p"] == torch.float32  # the contrastive weights: OPA's p0
         assert dtypes["z1"] == torch.bfloat16  # the rest did run under autocast
     assert np.isfinite(model.history_[-1]["clustering"])
+
+
+def test_pretraining_has_its_own_batch_size(blobs):
+    X, _ = blobs  # 300 samples; incomplete batches are dropped
+    batches = Record(lambda net: (len(net.history[-1]["batches"]), net.batch_size))
+    model = DPACClusterer(n_clusters=4, pretrain_epochs=2, max_epochs=4, batch_size=128,
+                          pretrain_batch_size=32, random_state=0,
+                          callbacks=[batches]).fit(X)
+    assert batches.seen == [(9, 32)] * 2 + [(2, 128)] * 2
+    assert [h["stage"] for h in model.history_] == ["pretrain"] * 2 + ["cluster"] * 2
