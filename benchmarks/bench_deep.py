@@ -35,15 +35,7 @@ import numpy as np
 import torch
 from sklearn.cluster import KMeans
 
-from skdeepclust import (
-    PAC,
-    BSCICClusterer,
-    C3Clusterer,
-    CCClusterer,
-    CCESClusterer,
-    DPACClusterer,
-    PIPCDRClusterer,
-)
+import skdeepclust as sdc
 from skdeepclust.datasets import load_digit_images
 from skdeepclust.deep._base import _Encoder, _ToFloat
 from skdeepclust.deep.augment import ImageViews, Views
@@ -63,43 +55,43 @@ TIME_LIMIT_SECONDS = 600
 # runs a few epochs only.
 def _dpac(seed, quick):
     epochs = dict(pretrain_epochs=5, max_epochs=10) if quick else {}
-    return DPACClusterer(n_clusters=10, random_state=seed, **epochs)
+    return sdc.DPACClusterer(n_clusters=10, random_state=seed, **epochs)
 
 
 def _cc(seed, quick):
     # batch 64: four times the steps of batch 256 per epoch; on digits the
     # cluster head then stops merging classes (ACC 0.78-0.86 at batch 256 and
     # 100 epochs, 0.96-0.97 at batch 64 and 150 epochs, seeds 0-2)
-    return CCClusterer(n_clusters=10, max_epochs=5 if quick else 150, batch_size=64,
-                       random_state=seed)
+    return sdc.CCClusterer(n_clusters=10, max_epochs=5 if quick else 150, batch_size=64,
+                           random_state=seed)
 
 
 def _c3(seed, quick):
     # the same total budget as _cc: 100 CC epochs + 50 C3 epochs
     epochs = dict(pretrain_epochs=3, max_epochs=5) if quick else dict(
         pretrain_epochs=100, max_epochs=150)
-    return C3Clusterer(n_clusters=10, batch_size=64, random_state=seed, **epochs)
+    return sdc.C3Clusterer(n_clusters=10, batch_size=64, random_state=seed, **epochs)
 
 
 def _cces(nearest_neighbors=True, crop="contrastive"):
     def make(seed, quick):
-        return CCESClusterer(n_clusters=10, max_epochs=6 if quick else 300,
-                             nn_warmup=2 if quick else 50, batch_size=64,
-                             nearest_neighbors=nearest_neighbors, crop=crop,
-                             random_state=seed)
+        return sdc.CCESClusterer(n_clusters=10, max_epochs=6 if quick else 300,
+                                 nn_warmup=2 if quick else 50, batch_size=64,
+                                 nearest_neighbors=nearest_neighbors, crop=crop,
+                                 random_state=seed)
     return make
 
 
 def _pipcdr(seed, quick):
     epochs = dict(max_epochs=4, warmup_epochs=2) if quick else dict(
         max_epochs=100, warmup_epochs=20)
-    return PIPCDRClusterer(n_clusters=10, batch_size=64, random_state=seed, **epochs)
+    return sdc.PIPCDRClusterer(n_clusters=10, batch_size=64, random_state=seed, **epochs)
 
 
 def _bscic(batch_size):
     def make(seed, quick):
-        return BSCICClusterer(n_clusters=10, max_epochs=4 if quick else 200,
-                              batch_size=batch_size, random_state=seed)
+        return sdc.BSCICClusterer(n_clusters=10, max_epochs=4 if quick else 200,
+                                  batch_size=batch_size, random_state=seed)
     return make
 
 
@@ -139,7 +131,7 @@ def run_anchors(seeds):
     rows = []
     for name, make in [("sklearn KMeans on pixels",
                         lambda s: KMeans(10, n_init=10, random_state=s)),
-                       ("PAC on pixels", lambda s: PAC(10, random_state=s))]:
+                       ("PAC on pixels", lambda s: sdc.PAC(10, random_state=s))]:
         make(0).fit(X_flat[:50])
         reports, times = [], []
         for seed in seeds:

@@ -39,15 +39,7 @@ import numpy as np
 import torch
 from sklearn.cluster import KMeans
 
-from skdeepclust import (
-    PAC,
-    BSCICClusterer,
-    C3Clusterer,
-    CCClusterer,
-    CCESClusterer,
-    DPACClusterer,
-    PIPCDRClusterer,
-)
+import skdeepclust as sdc
 from skdeepclust.datasets import (
     load_digit_images,
     make_colour_digits,
@@ -68,12 +60,12 @@ RUNS = RESULTS / "images_runs"
 TIME_LIMIT_SECONDS = 600
 
 ESTIMATORS = {
-    "dpac": DPACClusterer,
-    "cc": CCClusterer,
-    "c3": C3Clusterer,
-    "cces": CCESClusterer,
-    "pipcdr": PIPCDRClusterer,
-    "bscic": BSCICClusterer,
+    "dpac": sdc.DPACClusterer,
+    "cc": sdc.CCClusterer,
+    "c3": sdc.C3Clusterer,
+    "cces": sdc.CCESClusterer,
+    "pipcdr": sdc.PIPCDRClusterer,
+    "bscic": sdc.BSCICClusterer,
 }
 
 
@@ -105,7 +97,7 @@ def run_pixels(dataset, images, y, seeds):
     X = images.reshape(len(images), -1).astype(np.float64)
     X /= max(X.max(), 1.0)
     for name, make in [("kmeans_pixels", lambda s: KMeans(10, n_init=10, random_state=s)),
-                       ("pac_pixels", lambda s: PAC(10, random_state=s))]:
+                       ("pac_pixels", lambda s: sdc.PAC(10, random_state=s))]:
         for seed in seeds:
             start = time.perf_counter()
             labels = make(seed).fit_predict(X)

@@ -14,38 +14,31 @@ Run: ``python examples/deep_estimators.py [--quick] [--only dpac,cc]``.
 import argparse
 import time
 
-from skdeepclust import (
-    BSCICClusterer,
-    C3Clusterer,
-    CCClusterer,
-    CCESClusterer,
-    DPACClusterer,
-    PIPCDRClusterer,
-)
+import skdeepclust as sdc
 from skdeepclust.datasets import load_digit_images
 from skdeepclust.metrics import clustering_report
 
 CPU = {
     # Paper (GPU): DPACClusterer(backbone="resnet34", pretrain_epochs=1000,
     #              max_epochs=1200, batch_size=240, lr=1e-4)
-    "dpac": lambda: DPACClusterer(n_clusters=10, random_state=0),
+    "dpac": lambda: sdc.DPACClusterer(n_clusters=10, random_state=0),
     # Paper (GPU): CCClusterer(backbone="resnet34", max_epochs=1000, lr=3e-4)
-    "cc": lambda: CCClusterer(n_clusters=10, max_epochs=150, batch_size=64, random_state=0),
+    "cc": lambda: sdc.CCClusterer(n_clusters=10, max_epochs=150, batch_size=64, random_state=0),
     # Paper (GPU): C3Clusterer(backbone="resnet34", pretrain_epochs=1000, max_epochs=1020,
     #              batch_size=128, lr=3e-4, finetune_lr=1e-5)
-    "c3": lambda: C3Clusterer(n_clusters=10, pretrain_epochs=100, max_epochs=150,
-                              batch_size=64, random_state=0),
+    "c3": lambda: sdc.C3Clusterer(n_clusters=10, pretrain_epochs=100, max_epochs=150,
+                                  batch_size=64, random_state=0),
     # Paper (GPU): CCESClusterer(backbone="resnet18", nearest_neighbors=True,
     #              max_epochs=1200, lr=1e-4,
     #              nn_warmup=0) on 224-pixel images
-    "cces": lambda: CCESClusterer(n_clusters=10, max_epochs=300, batch_size=64,
-                                  random_state=0),
+    "cces": lambda: sdc.CCESClusterer(n_clusters=10, max_epochs=300, batch_size=64,
+                                      random_state=0),
     # Paper (GPU): PIPCDRClusterer(backbone="resnet18", max_epochs=1000, warmup_epochs=50,
     #              batch_size=256, projection_dim=256, hidden_dim=4096)
-    "pipcdr": lambda: PIPCDRClusterer(n_clusters=10, max_epochs=100, batch_size=64,
-                                      random_state=0),
+    "pipcdr": lambda: sdc.PIPCDRClusterer(n_clusters=10, max_epochs=100, batch_size=64,
+                                          random_state=0),
     # Paper (GPU): BSCICClusterer(backbone="resnet18", batch_size=64, lr=3e-4)
-    "bscic": lambda: BSCICClusterer(n_clusters=10, max_epochs=200, random_state=0),
+    "bscic": lambda: sdc.BSCICClusterer(n_clusters=10, max_epochs=200, random_state=0),
 }
 
 

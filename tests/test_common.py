@@ -1,35 +1,26 @@
 """scikit-learn's estimator checks over every public estimator."""
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdeepclust import (
-    PAC,
-    BSCICClusterer,
-    C3Clusterer,
-    CCClusterer,
-    CCESClusterer,
-    DPACClusterer,
-    FuzzyCMeans,
-    PIPCDRClusterer,
-    SphericalKMeans,
-)
+import skdeepclust as sdc
 
 CLASSICAL = [
-    PAC(n_clusters=3),
-    PAC(n_clusters=3, metric="cosine"),
-    FuzzyCMeans(n_clusters=3),
-    SphericalKMeans(n_clusters=3, n_init=2),
+    sdc.PAC(n_clusters=3),
+    sdc.PAC(n_clusters=3, metric="cosine"),
+    sdc.FuzzyCMeans(n_clusters=3),
+    sdc.SphericalKMeans(n_clusters=3, n_init=2),
 ]
 
 # Tiny budgets: the checks fit each estimator dozens of times on 2-D toy data.
 DEEP = [
-    DPACClusterer(n_clusters=3, pretrain_epochs=2, max_epochs=5, batch_size=16),
-    CCClusterer(n_clusters=3, max_epochs=5, batch_size=16),
-    C3Clusterer(n_clusters=3, pretrain_epochs=4, max_epochs=5, batch_size=16),
-    CCESClusterer(n_clusters=3, max_epochs=5, nn_warmup=2, batch_size=16,
-                  nearest_neighbors=True),
-    PIPCDRClusterer(n_clusters=3, max_epochs=4, warmup_epochs=1, batch_size=16),
-    BSCICClusterer(n_clusters=3, max_epochs=5, batch_size=16),
+    sdc.DPACClusterer(n_clusters=3, pretrain_epochs=2, max_epochs=5, batch_size=16),
+    sdc.CCClusterer(n_clusters=3, max_epochs=5, batch_size=16),
+    sdc.C3Clusterer(n_clusters=3, pretrain_epochs=4, max_epochs=5, batch_size=16),
+    sdc.CCESClusterer(n_clusters=3, max_epochs=5, nn_warmup=2, batch_size=16,
+                      nearest_neighbors=True),
+    sdc.PIPCDRClusterer(n_clusters=3, max_epochs=4, warmup_epochs=1, batch_size=16),
+    sdc.BSCICClusterer(n_clusters=3, max_epochs=5, batch_size=16),
 ]
 
 
@@ -56,3 +47,15 @@ def test_classical_estimators_do_not_import_torch():
             "assert 'CCClusterer' in dir(skdeepclust)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+def test_every_public_estimator_is_checked():
+    # a new estimator added to all_estimators() but not to these lists fails here
+    checked = {type(estimator) for estimator in CLASSICAL + DEEP}
+    assert checked == {cls for _, cls in sdc.all_estimators()}
+    assert [name for name, _ in sdc.all_estimators("deep")] == [
+        "DPACClusterer", "CCClusterer", "C3Clusterer", "CCESClusterer",
+        "PIPCDRClusterer", "BSCICClusterer"]
+    assert {name for name, _ in sdc.all_estimators()} <= set(sdc.__all__)
+    with pytest.raises(ValueError, match="kind must be"):
+        sdc.all_estimators("fuzzy")

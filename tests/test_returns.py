@@ -4,37 +4,27 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
 
-from skdeepclust import (
-    PAC,
-    BSCICClusterer,
-    C3Clusterer,
-    CCClusterer,
-    CCESClusterer,
-    DPACClusterer,
-    FuzzyCMeans,
-    PIPCDRClusterer,
-    SphericalKMeans,
-)
+import skdeepclust as sdc
 
 DEEP = dict(batch_size=32, random_state=0)
 MLP_FEATURES = 512  # the MLP backbone's output width for tabular data
 
 # estimator, has predict_proba, transform width ("K", an int), has score
 TABLE = [
-    (PAC(n_clusters=3, random_state=0), True, None, True),
-    (FuzzyCMeans(n_clusters=3, random_state=0), True, "K", True),
-    (SphericalKMeans(n_clusters=3, random_state=0), False, "K", True),
-    (DPACClusterer(n_clusters=3, pretrain_epochs=1, max_epochs=2, **DEEP), True,
-     MLP_FEATURES, False),
-    (CCClusterer(n_clusters=3, max_epochs=1, **DEEP), True, MLP_FEATURES, False),
-    (CCClusterer(n_clusters=3, max_epochs=1, prediction_rule="head", **DEEP), True,
-     MLP_FEATURES, False),
-    (C3Clusterer(n_clusters=3, pretrain_epochs=1, max_epochs=2, **DEEP), True,
-     MLP_FEATURES, False),
-    (CCESClusterer(n_clusters=3, max_epochs=1, **DEEP), True, MLP_FEATURES, False),
-    (PIPCDRClusterer(n_clusters=3, max_epochs=2, warmup_epochs=1, projection_dim=16,
-                     **DEEP), True, 16, False),
-    (BSCICClusterer(n_clusters=3, max_epochs=1, **DEEP), True, MLP_FEATURES, False),
+    (sdc.PAC(n_clusters=3, random_state=0), True, None, True),
+    (sdc.FuzzyCMeans(n_clusters=3, random_state=0), True, "K", True),
+    (sdc.SphericalKMeans(n_clusters=3, random_state=0), False, "K", True),
+    (sdc.DPACClusterer(n_clusters=3, pretrain_epochs=1, max_epochs=2, **DEEP), True,
+         MLP_FEATURES, False),
+    (sdc.CCClusterer(n_clusters=3, max_epochs=1, **DEEP), True, MLP_FEATURES, False),
+    (sdc.CCClusterer(n_clusters=3, max_epochs=1, prediction_rule="head", **DEEP), True,
+         MLP_FEATURES, False),
+    (sdc.C3Clusterer(n_clusters=3, pretrain_epochs=1, max_epochs=2, **DEEP), True,
+         MLP_FEATURES, False),
+    (sdc.CCESClusterer(n_clusters=3, max_epochs=1, **DEEP), True, MLP_FEATURES, False),
+    (sdc.PIPCDRClusterer(n_clusters=3, max_epochs=2, warmup_epochs=1, projection_dim=16,
+                         **DEEP), True, 16, False),
+    (sdc.BSCICClusterer(n_clusters=3, max_epochs=1, **DEEP), True, MLP_FEATURES, False),
 ]
 
 

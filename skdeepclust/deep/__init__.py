@@ -1,26 +1,15 @@
 """Deep clustering estimators trained with PyTorch through skorch."""
 
+from . import methods
 from ._base import BaseDeepClusterer
 from ._net import DeepClusteringNet, TrainingDiverged
 from .callbacks import ClusteringScore
-from .methods import (
-    BSCICClusterer,
-    C3Clusterer,
-    CCClusterer,
-    CCESClusterer,
-    DPACClusterer,
-    PIPCDRClusterer,
-)
+from .methods import *  # noqa: F403 (the six estimators, listed in methods.__all__)
 
 __all__ = [
     "BaseDeepClusterer",
     "DeepClusteringNet",
     "TrainingDiverged",
     "ClusteringScore",
-    "DPACClusterer",
-    "CCClusterer",
-    "C3Clusterer",
-    "CCESClusterer",
-    "PIPCDRClusterer",
-    "BSCICClusterer",
+    *methods.__all__,
 ]
