@@ -11,6 +11,8 @@ from scipy import ndimage
 from sklearn.datasets import load_digits
 from sklearn.utils import check_random_state
 
+from ._docs import fill_doc
+
 __all__ = ["load_digit_images", "make_colour_digits", "make_handwritten_digits",
            "make_large_digits"]
 
@@ -37,6 +39,7 @@ def load_digit_images():
     return images, digits.target.astype(np.int64)
 
 
+@fill_doc
 def make_large_digits(n_samples=70000, image_size=28, noise=8.0, random_state=0):
     """An MNIST-shaped set made from the real 8x8 digits by random jitter.
 
@@ -56,13 +59,7 @@ def make_large_digits(n_samples=70000, image_size=28, noise=8.0, random_state=0)
     random_state : int, RandomState instance or None, default=0
         Seeds the choice of digits and the jitter.
 
-    Returns
-    -------
-    images : ndarray of shape (n_samples, image_size, image_size), uint8
-    labels : ndarray of shape (n_samples,), int64
-
-    Examples
-    --------
+    %(images_labels)s
     >>> from skdeepclust.datasets import make_large_digits
     >>> images, labels = make_large_digits(n_samples=5, random_state=0)
     >>> images.shape, images.dtype
@@ -149,6 +146,7 @@ def _render_strokes(rng, field, image_size, digit_size, thickness, elastic,
     return np.clip(warped, 0.0, 1.0)
 
 
+@fill_doc
 def make_handwritten_digits(n_samples=10000, image_size=28, thickness=(0.3, 0.55),
                             elastic=20.0, random_state=0):
     """MNIST-like 28x28 handwriting made from the real 8x8 digits.
@@ -175,17 +173,11 @@ def make_handwritten_digits(n_samples=10000, image_size=28, thickness=(0.3, 0.55
     random_state : int, RandomState instance or None, default=0
         Seeds the choice of digits and all distortions.
 
-    Returns
-    -------
-    images : ndarray of shape (n_samples, image_size, image_size), uint8
-    labels : ndarray of shape (n_samples,), int64
-
-    Examples
-    --------
+    %(images_labels)s
     >>> from skdeepclust.datasets import make_handwritten_digits
-    >>> images, labels = make_handwritten_digits(n_samples=4, random_state=0)
-    >>> images.shape, images.dtype
-    ((4, 28, 28), dtype('uint8'))
+    >>> images, labels = make_handwritten_digits(n_samples=4, image_size=32, random_state=0)
+    >>> images.shape
+    (4, 32, 32)
     """
     rng = check_random_state(random_state)
     digit_size = int(round(image_size * 5 / 7))
@@ -216,7 +208,7 @@ def make_colour_digits(n_samples=10000, image_size=32, texture=0.5, random_state
     n_samples : int, default=10000
         Number of images.
     image_size : int, default=32
-        Side of the square images.
+        Side of the square RGB images, in pixels.
     texture : float, default=0.5
         Largest weight of the photograph in the background (0: plain colour).
     random_state : int, RandomState instance or None, default=0

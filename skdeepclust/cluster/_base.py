@@ -17,6 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._docs import fill_doc
 from ._dask import check_dask_rows, finite_block, is_dask_array, rows
 
 
@@ -81,6 +82,7 @@ def warn_empty_clusters(estimator, n_kept, hint=""):
         )
 
 
+@fill_doc
 class _IterativeClusterer(ClusterMixin, BaseEstimator):
     """Base of the estimators whose fit is ``n_init`` restarts of a loop.
 
@@ -154,11 +156,31 @@ class _IterativeClusterer(ClusterMixin, BaseEstimator):
             f"{type(self).__name__} does not fit Dask arrays; pass an in-memory array "
             "(X.compute()).")
 
-    def _predict_dask(self, X):
-        """``predict`` mapped over the row blocks of a Dask array (lazy)."""
+    def predict(self, X):
+        """Cluster of each sample under the fitted model.
+
+        The nearest centre: the largest fuzzy membership for FuzzyCMeans,
+        the largest cosine similarity for SphericalKMeans, the arg-max of
+        :meth:`predict_proba` for PAC.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            New data, in a form ``fit`` accepts (sparse rows for
+            SphericalKMeans; for PAC with ``metric="precomputed"``, distances
+            to the training samples).
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Cluster labels; for a Dask array of rows, a lazy Dask array
+            mapped over its blocks.
+        """
+        if not is_dask_array(X):
+            return self._labels(X)
         self._check_fitted()
         X = check_dask_rows(self, X, reset=False)
-        return X.map_blocks(lambda block: self.predict(finite_block(block)),
+        return X.map_blocks(lambda block: self._labels(finite_block(block)),
                             drop_axis=1, dtype=np.int64)
 
     def _check_init_shape(self, init, expected_shape, what):
@@ -180,13 +202,9 @@ class _IterativeClusterer(ClusterMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training data.
-        y : Ignored
-            Not used, present for API consistency.
+        %(y_ignored)s
 
-        Returns
-        -------
-        self : object
-            Fitted estimator.
+        %(fitted_self)s
         """
         if is_dask_array(X):
             data = self._prepare_dask(check_dask_rows(self, X, reset=True))

@@ -7,9 +7,10 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.cluster import kmeans_plusplus
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._docs import fill_doc
 from .._kernels.fcm import fcm_memberships
 from ._base import _IterativeClusterer, chunk_rows, compact_labels
-from ._dask import finite_block, is_dask_array, map_row_blocks, rows
+from ._dask import finite_block, map_row_blocks, rows
 
 
 def squared_distances(X, centers, x_sq_norms=None):
@@ -131,9 +132,8 @@ def fcm_objective(X, centers, m):
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
-    centers : ndarray of shape (n_clusters, n_features)
-    m : float
+    X, centers, m
+        As in :func:`memberships`.
 
     Returns
     -------
@@ -145,6 +145,7 @@ def fcm_objective(X, centers, m):
                     m)[2]
 
 
+@fill_doc
 class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeClusterer):
     """Fuzzy c-means clustering.
 
@@ -155,8 +156,7 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
 
     Parameters
     ----------
-    n_clusters : int, default=8
-        Number of clusters.
+    %(n_clusters)s
     m : float, default=2.0
         Fuzzifier, > 1. Close to 1 gives nearly hard memberships; large values
         make them uniform (and in high dimension can make centres coincide).
@@ -176,10 +176,7 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
         Relative tolerance: stop when the summed squared movement of the centres
         in one alternation is at most ``tol`` times the mean feature variance.
         ``tol=0`` runs exactly ``max_iter`` alternations.
-    verbose : int, default=0
-        Print the objective of each restart when > 0.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initial centres.
+    %(verbose_seed)s
 
     Attributes
     ----------
@@ -194,10 +191,7 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
     n_clusters_ : int
         Number of clusters that are the largest membership of at least one
         training sample; centres of the others are dropped with a warning.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during fit, when X has feature names.
+    %(fitted_features)s
 
     See Also
     --------
@@ -349,10 +343,7 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
     def predict_proba(self, X):
         """Fuzzy memberships of samples to the fitted centres.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            New data.
+        %(new_rows)s
 
         Returns
         -------
@@ -362,32 +353,15 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
         X = self._validate_inference_data(X)
         return memberships(X, self.cluster_centers_.astype(X.dtype), self.m)
 
-    def predict(self, X):
-        """Cluster of largest membership (the nearest centre) for each sample.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            New data.
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-            Cluster labels; for a Dask array of rows, a lazy Dask array
-            mapped over its blocks.
-        """
-        if is_dask_array(X):
-            return self._predict_dask(X)
+    def _labels(self, X):
+        """Cluster of largest membership (the nearest centre) for each sample."""
         X = self._validate_inference_data(X)
         return squared_distances(X, self.cluster_centers_.astype(X.dtype)).argmin(axis=1)
 
     def transform(self, X):
         """Euclidean distances of samples to the fitted centres.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            New data.
+        %(new_rows)s
 
         Returns
         -------
@@ -404,12 +378,9 @@ class FuzzyCMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeC
         ----------
         X : array-like of shape (n_samples, n_features)
             Data.
-        y : Ignored
-            Not used, present for API consistency.
+        %(y_ignored)s
 
-        Returns
-        -------
-        score : float
+        %(score_float)s
             ``-sum_ik u_ik^m ||x_i - c_k||^2``; larger is better.
         """
         X = self._validate_inference_data(X)

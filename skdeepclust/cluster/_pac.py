@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.preprocessing import normalize
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._docs import fill_doc
 from .._kernels.pac import (
     METRIC_COSINE,
     METRIC_SQEUCLIDEAN,
@@ -14,7 +15,6 @@ from .._kernels.pac import (
     pac_sweep_precomputed,
 )
 from ._base import _IterativeClusterer, compact_labels
-from ._dask import is_dask_array
 
 # Scale of the Gaussian noise added to the logits of the near-uniform initial
 # memberships; the authors' code uses softmax(randn / 1000).
@@ -26,6 +26,7 @@ _INIT_NOISE = 1e-3
 _REFRESH_EVERY = 10
 
 
+@fill_doc
 class PAC(_IterativeClusterer):
     """Probability Aggregation Clustering.
 
@@ -41,8 +42,7 @@ class PAC(_IterativeClusterer):
 
     Parameters
     ----------
-    n_clusters : int, default=8
-        Number of clusters.
+    %(n_clusters)s
     m : float, default=1.03
         Weighting exponent, > 1. Values close to 1 give sharp memberships; the
         paper uses 1.03 for every data set.
@@ -85,10 +85,7 @@ class PAC(_IterativeClusterer):
     n_clusters_ : int
         Number of clusters that hold at least one sample (normally
         ``n_clusters``); empty ones are dropped with a warning.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during fit, when X has feature names.
+    %(fitted_features)s
 
     See Also
     --------
@@ -118,7 +115,7 @@ class PAC(_IterativeClusterer):
     References
     ----------
     Y. Yan, N. Lu and R. Yan, "Deep Probability Aggregation Clustering",
-    ECCV 2024.
+    ECCV 2024: PAC is its Sec. 3.3 (Eq. 8, Algorithm 1).
 
     Examples
     --------
@@ -325,23 +322,8 @@ class PAC(_IterativeClusterer):
         _, Q = self._full_memberships(X)
         return _restrict(Q, self._kept_clusters)
 
-    def predict(self, X):
-        """Cluster of each sample: the arg-max of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            New data, or distances to the training samples for
-            ``metric="precomputed"``.
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-            Cluster labels; for a Dask array of rows, a lazy Dask array
-            mapped over its blocks.
-        """
-        if is_dask_array(X):
-            return self._predict_dask(X)
+    def _labels(self, X):
+        """Cluster of each sample: the arg-max of :meth:`predict_proba`."""
         return self.predict_proba(X).argmax(axis=1)
 
     def score(self, X, y=None):
@@ -351,12 +333,9 @@ class PAC(_IterativeClusterer):
         ----------
         X : array-like of shape (n_samples, n_features)
             Data, or distances to the training samples for ``metric="precomputed"``.
-        y : Ignored
-            Not used, present for API consistency.
+        %(y_ignored)s
 
-        Returns
-        -------
-        score : float
+        %(score_float)s
             ``-sum_i sum_k q_ik^m s_ik`` with ``q`` the memberships of ``X``;
             larger is better.
         """

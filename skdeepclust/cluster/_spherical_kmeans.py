@@ -9,9 +9,10 @@ from sklearn.preprocessing import normalize
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 
+from .._docs import fill_doc
 from .._kernels.spherical import assign_and_accumulate, candidate_distances
 from ._base import _IterativeClusterer, chunk_rows, compact_labels
-from ._dask import finite_block, is_dask_array, map_row_blocks, row_offsets, rows
+from ._dask import finite_block, map_row_blocks, row_offsets, rows
 
 
 def spherical_kmeans_plusplus(X, n_clusters, rng, n_local_trials=None):
@@ -184,6 +185,7 @@ def assignment_pass(X, centers, labels=None, best=None):
             "similarity": similarity}
 
 
+@fill_doc
 class SphericalKMeans(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, _IterativeClusterer
 ):
@@ -195,8 +197,7 @@ class SphericalKMeans(
 
     Parameters
     ----------
-    n_clusters : int, default=8
-        Number of clusters.
+    %(n_clusters)s
     init : {"k-means++", "random"} or array-like of shape (n_clusters, n_features), \
             default="k-means++"
         k-means++ on the sphere (cosine distance), ``n_clusters`` distinct random
@@ -216,10 +217,7 @@ class SphericalKMeans(
     tol : float, default=1e-4
         Stop when no label changes, or when the summed squared movement of the
         (unit) centres in one iteration is at most ``tol``.
-    verbose : int, default=0
-        Print the objective of each restart when > 0.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initial centres.
+    %(verbose_seed)s
 
     Attributes
     ----------
@@ -237,10 +235,7 @@ class SphericalKMeans(
     n_clusters_ : int
         Number of non-empty clusters (``n_clusters`` unless the data have fewer
         distinct directions).
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during fit, when X has feature names.
+    %(fitted_features)s
 
     See Also
     --------
@@ -426,22 +421,8 @@ class SphericalKMeans(
         X = self._validate_inference_data(X)
         return _similarities(normalize(X), self.cluster_centers_.astype(X.dtype))
 
-    def predict(self, X):
-        """Cluster of largest cosine similarity for each sample.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            New data (need not be normalised).
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-            Cluster labels; for a Dask array of rows, a lazy Dask array
-            mapped over its blocks.
-        """
-        if is_dask_array(X):
-            return self._predict_dask(X)
+    def _labels(self, X):
+        """Cluster of largest cosine similarity for each sample."""
         return self._similarities_to_centers(X).argmax(axis=1)
 
     def transform(self, X):
@@ -466,12 +447,9 @@ class SphericalKMeans(
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data.
-        y : Ignored
-            Not used, present for API consistency.
+        %(y_ignored)s
 
-        Returns
-        -------
-        score : float
+        %(score_float)s
             ``-sum_i (1 - max_k cos(x_i, c_k))``; larger is better.
         """
         similarities = self._similarities_to_centers(X)

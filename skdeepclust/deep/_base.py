@@ -15,6 +15,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import ProgressBar
 
+from .._docs import fill_doc
 from ..cluster._base import check_n_clusters, compact_labels, warn_empty_clusters
 from ..cluster._fuzzy_cmeans import memberships
 from ._input import (
@@ -294,6 +295,7 @@ def _as_tensor(data):
         return torch.from_numpy(data)
 
 
+@fill_doc
 class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     """Base class of the deep clustering estimators.
 
@@ -423,10 +425,6 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         Called once the net is initialised (C3 starts from a fitted CC).
         """
 
-    def _strong_view_ops(self):
-        """RandAugment operations per image of the ``augment="auto"`` strong view."""
-        return 2
-
     # -- input -----------------------------------------------------------------------
 
     def _validate_input(self, X, reset):
@@ -530,7 +528,8 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
             scale=torch.as_tensor(std, dtype=torch.float32),
             fill=torch.as_tensor(mean, dtype=torch.float32),
             policy=self.augment,
-            n_ops=self._strong_view_ops(),
+            # RandAugment operations of the strong view: DPAC exposes them
+            n_ops=getattr(self, "strong_ops", 2),
         )
 
     # -- fit -------------------------------------------------------------------------------
@@ -545,13 +544,9 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
             Tabular rows (N, D), images (N, H, W), (N, H, W, C) or
             (N, C, H, W) (uint8 or float), or flattened images with
             ``image_shape``.
-        y : Ignored
-            Not used, present for API consistency.
+        %(y_ignored)s
 
-        Returns
-        -------
-        self : object
-            Fitted estimator.
+        %(fitted_self)s
         """
         data, spec = self._validate_input(X, reset=True)
         n_samples = data.shape[0]
@@ -687,10 +682,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     def predict_proba(self, X):
         """Cluster probabilities of samples.
 
-        Parameters
-        ----------
-        X : array-like
-            Samples read like the training data.
+        %(new_samples)s
 
         Returns
         -------
@@ -707,10 +699,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     def predict(self, X):
         """Cluster of each sample (the method's prediction rule).
 
-        Parameters
-        ----------
-        X : array-like
-            Samples read like the training data.
+        %(new_samples)s
 
         Returns
         -------
@@ -727,10 +716,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         the normalised target embedding for PIPCDR, whose spherical k-means
         runs there.
 
-        Parameters
-        ----------
-        X : array-like
-            Samples read like the training data.
+        %(new_samples)s
 
         Returns
         -------
