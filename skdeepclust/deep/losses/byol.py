@@ -43,6 +43,7 @@ class PIPLoss(nn.Module):
     Parameters
     ----------
     sigma : float, default=0.001
+        How far (a fraction) the online projection moves toward its neighbour.
 
     Examples
     --------

@@ -2,10 +2,11 @@
 
 import torch
 import torch.nn.functional as F
-from torch import nn
+
+from ._base import TemperatureLoss
 
 
-class ClusterDispersionLoss(nn.Module):
+class ClusterDispersionLoss(TemperatureLoss):
     """Supervised-contrastive loss with pseudo-labels, alignment and uniformity split.
 
     For an online embedding ``o_i`` of view a (unit norm), with target
@@ -23,6 +24,7 @@ class ClusterDispersionLoss(nn.Module):
     Parameters
     ----------
     temperature : float, default=0.1
+        tau of Eq. 7.
 
     Examples
     --------
@@ -35,10 +37,7 @@ class ClusterDispersionLoss(nn.Module):
     """
 
     def __init__(self, temperature=0.1):
-        super().__init__()
-        if temperature <= 0:
-            raise ValueError(f"temperature should be > 0, got {temperature}.")
-        self.temperature = temperature
+        super().__init__(temperature)
 
     def forward(self, online, target_a, target_b, labels, queue=None, queue_labels=None):
         """Mean of ``l_i`` over the anchors ``online`` (B, D) (view a).

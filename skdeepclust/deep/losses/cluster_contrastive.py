@@ -3,8 +3,8 @@
 import math
 
 import torch
-from torch import nn
 
+from ._base import TemperatureLoss
 from .ntxent import contrastive_terms
 
 
@@ -21,7 +21,7 @@ def entropy_penalty(probabilities):
     return math.log(p.shape[0]) + (p * torch.log(p.clamp_min(1e-12))).sum()
 
 
-class ClusterContrastiveLoss(nn.Module):
+class ClusterContrastiveLoss(TemperatureLoss):
     """Column-wise contrast of two views' assignments plus an entropy penalty.
 
     Contrastive Clustering (Li et al., AAAI 2021, Eq. 6-9) treats column k of
@@ -50,10 +50,7 @@ class ClusterContrastiveLoss(nn.Module):
     """
 
     def __init__(self, temperature=1.0, decoupled=False):
-        super().__init__()
-        if temperature <= 0:
-            raise ValueError(f"temperature should be > 0, got {temperature}.")
-        self.temperature = temperature
+        super().__init__(temperature)
         self.decoupled = decoupled
 
     def forward(self, c_a, c_b, anchors_a=None, anchors_b=None):

@@ -2,7 +2,8 @@
 
 import torch
 import torch.nn.functional as F
-from torch import nn
+
+from ._base import TemperatureLoss
 
 
 def contrastive_terms(anchors, same_view, other_view, temperature, decoupled=False):
@@ -47,7 +48,7 @@ def contrastive_terms(anchors, same_view, other_view, temperature, decoupled=Fal
                        torch.zeros_like(positive))
 
 
-class NTXentLoss(nn.Module):
+class NTXentLoss(TemperatureLoss):
     """Normalised-temperature cross-entropy over two views (SimCLR).
 
     For 2B embeddings (both views of B samples), each one's positive is the
@@ -64,6 +65,7 @@ class NTXentLoss(nn.Module):
     Parameters
     ----------
     temperature : float, default=0.5
+        tau: the similarities are divided by it before the softmax.
 
     Examples
     --------
@@ -75,10 +77,7 @@ class NTXentLoss(nn.Module):
     """
 
     def __init__(self, temperature=0.5):
-        super().__init__()
-        if temperature <= 0:
-            raise ValueError(f"temperature should be > 0, got {temperature}.")
-        self.temperature = temperature
+        super().__init__(temperature)
 
     def forward(self, z_a, z_b):
         """Loss of two (B, D) batches of embeddings (normalised inside)."""

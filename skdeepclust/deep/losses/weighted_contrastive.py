@@ -2,10 +2,11 @@
 
 import torch
 import torch.nn.functional as F
-from torch import nn
+
+from ._base import TemperatureLoss
 
 
-class WeightedContrastiveLoss(nn.Module):
+class WeightedContrastiveLoss(TemperatureLoss):
     """Contrastive loss whose negatives are weighted by ``1 - p_i . p_j``.
 
     Eq. 11 of Yan, Lu & Yan, "Deep Probability Aggregation Clustering"
@@ -42,10 +43,7 @@ class WeightedContrastiveLoss(nn.Module):
     """
 
     def __init__(self, temperature=0.5, eps=1e-6):
-        super().__init__()
-        if temperature <= 0:
-            raise ValueError(f"temperature should be > 0, got {temperature}.")
-        self.temperature = temperature
+        super().__init__(temperature)
         self.eps = eps
 
     def forward(self, z_a, z_b, p):

@@ -8,7 +8,6 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import make_blobs
 from skorch.callbacks import Callback
 
 from skdeepclust import BSCICClusterer, PIPCDRClusterer
@@ -30,13 +29,6 @@ def bscic_method(n_clusters, n_critic=1, balance_weight=0.0):
     settings = SimpleNamespace(**_BSCIC_SETTINGS, n_critic=n_critic,
                                balance_weight=balance_weight)
     return BSCICMethod(n_clusters, settings)
-
-
-@pytest.fixture(scope="module")
-def blobs():
-    X, y = make_blobs(n_samples=240, centers=4, n_features=8, cluster_std=1.5,
-                      random_state=0)
-    return X.astype(np.float32), y
 
 
 def test_pipcdr_clusters_blobs_and_predicts_nearest_centroid(blobs):

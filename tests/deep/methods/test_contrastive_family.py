@@ -5,7 +5,6 @@ import pytest
 import torch
 from sklearn.base import clone
 from sklearn.cluster import KMeans
-from sklearn.datasets import make_blobs
 from sklearn.frozen import FrozenEstimator
 
 from skdeepclust import C3Clusterer, CCClusterer, CCESClusterer
@@ -13,13 +12,6 @@ from skdeepclust.datasets import load_digit_images
 from skdeepclust.metrics import cluster_accuracy
 
 from .._helpers import InterruptAt, Record
-
-
-@pytest.fixture(scope="module")
-def blobs():
-    X, y = make_blobs(n_samples=240, centers=4, n_features=8, cluster_std=1.5,
-                      random_state=0)
-    return X.astype(np.float32), y
 
 
 def test_cc_finds_blobs_and_its_losses_fall(blobs):

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import make_blobs
 from skorch.callbacks import Callback
 
 from skdeepclust import DPACClusterer
@@ -13,11 +12,7 @@ from skdeepclust.metrics import cluster_accuracy
 from .._helpers import Record
 
 
-@pytest.fixture(scope="module")
-def blobs():
-    X, y = make_blobs(n_samples=300, centers=4, n_features=8, cluster_std=1.5,
-                      random_state=0)
-    return X.astype(np.float32), y
+BLOB_SAMPLES = 300  # the conftest's blobs fixture
 
 
 def test_losses_decrease_and_clusters_are_found(blobs):
