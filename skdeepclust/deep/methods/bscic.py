@@ -7,24 +7,11 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
-from .._base import (
-    COMMON_ATTRIBUTES_DOC,
-    COMMON_PARAMETERS_DOC,
-    KMEANS_CENTERS_DOC,
-    MAX_EPOCHS_DOC,
-    BaseDeepClusterer,
-    prediction_rule_doc,
-    check_numbers,
-)
+from .._base import (COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, KMEANS_CENTERS_DOC,
+                     MAX_EPOCHS_DOC, BaseDeepClusterer, prediction_rule_doc, check_numbers)
 from ..heads import mlp_head
-from ..losses import (
-    assignment_kl,
-    cluster_correlation_loss,
-    critic_steps,
-    entropy_penalty,
-    generator_loss,
-    make_critic,
-)
+from ..losses import (assignment_kl, cluster_correlation_loss, critic_steps, entropy_penalty,
+                      generator_loss, make_critic)
 from .byol import BYOLMethod, OnlineNetwork, momentum_copy
 
 
@@ -203,9 +190,9 @@ class BSCICClusterer(BaseDeepClusterer):
     >>> from skdeepclust import BSCICClusterer
     >>> from skdeepclust.datasets import load_digit_images
     >>> images, y = load_digit_images()
-    >>> model = BSCICClusterer(n_clusters=10, max_epochs=2, random_state=0)
-    >>> model.fit_predict(images[:300]).shape
-    (300,)
+    >>> model = BSCICClusterer(n_clusters=10, max_epochs=2, n_critic=2, random_state=0)
+    >>> model.fit(images[:300]).predict_proba(images[:5]).sum(axis=1).round(6)
+    array([1., 1., 1., 1., 1.])
     """
 
     _method_class = BSCICMethod

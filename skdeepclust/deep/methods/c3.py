@@ -5,15 +5,8 @@ from numbers import Integral, Real
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._base import (
-    COMMON_ATTRIBUTES_DOC,
-    COMMON_PARAMETERS_DOC,
-    KMEANS_CENTERS_DOC,
-    MAX_EPOCHS_DOC,
-    BaseDeepClusterer,
-    prediction_rule_doc,
-    stage_length,
-)
+from .._base import (COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, KMEANS_CENTERS_DOC,
+                     MAX_EPOCHS_DOC, BaseDeepClusterer, prediction_rule_doc, stage_length)
 from .._warm_start import check_init_matches, copy_fitted_network, fitted_init
 from ..losses import C3Loss
 from ._base import remaining_epochs

@@ -6,14 +6,8 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
-from .._base import (
-    COMMON_ATTRIBUTES_DOC,
-    COMMON_PARAMETERS_DOC,
-    KMEANS_CENTERS_DOC,
-    MAX_EPOCHS_DOC,
-    BaseDeepClusterer,
-    prediction_rule_doc,
-)
+from .._base import (COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, KMEANS_CENTERS_DOC,
+                     MAX_EPOCHS_DOC, BaseDeepClusterer, prediction_rule_doc)
 from ..heads import mlp_head
 from ..losses import ClusterContrastiveLoss, NTXentLoss
 from ._base import ClusteringMethod
@@ -136,9 +130,10 @@ class CCClusterer(BaseDeepClusterer):
     >>> from skdeepclust import CCClusterer
     >>> from skdeepclust.datasets import load_digit_images
     >>> images, y = load_digit_images()
-    >>> model = CCClusterer(n_clusters=10, max_epochs=2, random_state=0)
-    >>> model.fit_predict(images[:300]).shape
-    (300,)
+    >>> model = CCClusterer(n_clusters=10, max_epochs=2, random_state=0).fit(images[:300])
+    >>> proba = model.predict_proba(images[:5])
+    >>> proba.shape, bool((proba.argmax(axis=1) == model.predict(images[:5])).all())
+    ((5, 10), True)
     """
 
     _method_class = CCMethod

@@ -6,15 +6,8 @@ import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._base import (
-    COMMON_ATTRIBUTES_DOC,
-    COMMON_PARAMETERS_DOC,
-    KMEANS_CENTERS_DOC,
-    MAX_EPOCHS_DOC,
-    BaseDeepClusterer,
-    prediction_rule_doc,
-    stage_length,
-)
+from .._base import (COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, KMEANS_CENTERS_DOC,
+                     MAX_EPOCHS_DOC, BaseDeepClusterer, prediction_rule_doc, stage_length)
 from ..augment import ContrastiveCropBoxes, ImageViews, auto_policy
 from ..losses import ClusterContrastiveLoss, contrastive_terms
 from ..support import fit_queue
@@ -187,8 +180,12 @@ class CCESClusterer(BaseDeepClusterer):
     >>> from skdeepclust import CCESClusterer
     >>> from skdeepclust.datasets import load_digit_images
     >>> images, y = load_digit_images()
-    >>> model = CCESClusterer(n_clusters=10, max_epochs=2, random_state=0)
-    >>> model.fit_predict(images[:300]).shape
+
+    The paper's ablation without neighbours and with plain random crops:
+
+    >>> model = CCESClusterer(n_clusters=10, max_epochs=2, nearest_neighbors=False,
+    ...                       crop="random", random_state=0).fit(images[:300])
+    >>> model.labels_.shape
     (300,)
     """
 

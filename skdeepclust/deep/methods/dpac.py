@@ -8,22 +8,11 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
-from .._base import (
-    COMMON_ATTRIBUTES_DOC,
-    COMMON_PARAMETERS_DOC,
-    KMEANS_CENTERS_DOC,
-    MAX_EPOCHS_DOC,
-    BaseDeepClusterer,
-    prediction_rule_doc,
-    stage_length,
-)
+from .._base import (COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, KMEANS_CENTERS_DOC,
+                     MAX_EPOCHS_DOC, BaseDeepClusterer, prediction_rule_doc, stage_length)
 from ..heads import mlp_head
-from ..losses import (
-    OnlineProbabilityAggregation,
-    WeightedContrastiveLoss,
-    kl_to_target,
-    pac_batch_loss,
-)
+from ..losses import (OnlineProbabilityAggregation, WeightedContrastiveLoss, kl_to_target,
+                      pac_batch_loss)
 from ._base import ClusteringMethod, remaining_epochs
 
 
@@ -134,9 +123,6 @@ class DPACClusterer(BaseDeepClusterer):
     toward them by ``KL(Q || P)`` while a contrastive loss whose negatives are
     weighted by ``1 - p_i . p_j`` keeps learning the representation (Yan, Lu
     & Yan, ECCV 2024, Eq. 11-12). No cluster-size regulariser is needed.
-    Predictions are the arg-max of the cluster head (the paper's rule);
-    ``prediction_rule="kmeans"`` runs k-means on the backbone features
-    instead (see Notes).
 
     Parameters
     ----------{COMMON_PARAMETERS_DOC}
@@ -180,22 +166,20 @@ class DPACClusterer(BaseDeepClusterer):
 
     Notes
     -----
-    Settings. CPU defaults: small ConvNet or MLP, ``max_epochs="auto"`` of
-    which half pre-training, batch 256 (OPA aggregates over the batch), Adam
-    lr 1e-3, weight decay 1e-4. Paper (Sec. 4, GPU): ResNet-34, an MLP
-    cluster head, 1,000 pre-training and 200 clustering epochs, Adam at a
-    constant 1e-4 with weight decay 1e-4, batch 240, m = 1.03, temperature
-    0.5, FixMatch self-labeling at 0.95: ``backbone="resnet34",
+    Settings. CPU defaults: small ConvNet or MLP, half of ``max_epochs`` for
+    pre-training, batch 256, Adam lr 1e-3, weight decay 1e-4. Paper (Sec. 4,
+    GPU): ResNet-34, an MLP cluster head, 1,000 pre-training and 200
+    clustering epochs, Adam at a constant 1e-4, weight decay 1e-4, batch 240,
+    m = 1.03, temperature 0.5, FixMatch at 0.95: ``backbone="resnet34",
     pretrain_epochs=1000, max_epochs=1200, batch_size=240, lr=1e-4``.
 
-    Measured with the defaults on the CPU, two fits sharing it
-    (``benchmarks/results/images_cpu.md``), mean ACC of seeds 0-2: 8x8
-    digits 0.982 (about 200 s a fit); 5,000 generated 28x28 digits (20 + 20
-    epochs, about 480 s): ``make_large_digits`` 0.940 (seeds 0-1),
-    ``make_handwritten_digits`` 0.779; k-means on the pixels 0.585 and
-    0.359; ``prediction_rule="kmeans"`` 0.975, 0.948 and 0.778. The
-    documentation's method page has the strong view, the decisions taken
-    where the paper is vague and the other recipes measured.
+    Measured with the defaults on the CPU (two fits sharing it; mean ACC of
+    seeds 0-2; ``benchmarks/results/images_cpu.md``): 8x8 digits 0.982 (about
+    200 s a fit); 5,000 generated 28x28 digits (20 + 20 epochs, about 480 s)
+    ``make_large_digits`` 0.940 (seeds 0-1) and ``make_handwritten_digits``
+    0.779, where k-means on the pixels gives 0.585 and 0.359;
+    ``prediction_rule="kmeans"``: 0.975, 0.948 and 0.778. The method page of
+    the documentation has the strong view and the other recipes measured.
 
     References
     ----------
@@ -261,10 +245,6 @@ class DPACClusterer(BaseDeepClusterer):
 
     def _derived_settings(self, spec, max_epochs):
         if self.m > 1.2:
-            warnings.warn(f"m={self.m} is above 1.2: the paper reports that OPA collapses "
-                          "to uniform assignments there (Table 6); 1.03 is the recommended "
-                          "value.", UserWarning)
+            warnings.warn(f"m={self.m} is above 1.2: the paper reports that OPA collapses to "
+                          "uniform assignments there (Table 6); 1.03 is recommended.", UserWarning)
         return {"pretrain_epochs": stage_length(self.pretrain_epochs, max_epochs, 0.5)}
-
-    def _strong_view_ops(self):
-        return self.strong_ops

@@ -7,13 +7,8 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
-from .._base import (
-    COMMON_ATTRIBUTES_DOC,
-    COMMON_PARAMETERS_DOC,
-    MAX_EPOCHS_DOC,
-    BaseDeepClusterer,
-    stage_length,
-)
+from .._base import (COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, MAX_EPOCHS_DOC,
+                     BaseDeepClusterer, stage_length)
 from ..callbacks import Recluster, centroid_proba, fit_centroids
 from ..heads import mlp_head
 from ..losses import ClusterDispersionLoss, PIPLoss
@@ -152,8 +147,7 @@ class PIPCDRClusterer(BaseDeepClusterer):
     projection_dim : int, default=128
         Projector and predictor output (paper: 256).
     hidden_dim : int, default=None
-        Projector and predictor hidden width; 4x the backbone features when
-        None (paper: 4096).
+        Projector and predictor hidden width; None: 4x the features (paper: 4096).
     predictor_lr_factor : float, default=10.0
         The predictor learns this many times faster (as in the paper).
 
@@ -172,9 +166,8 @@ class PIPCDRClusterer(BaseDeepClusterer):
     Settings. CPU defaults: small ConvNet or MLP, ``max_epochs="auto"`` (a
     quarter of warm-up), batch 64, EMA 0.95, Adam lr 1e-3. Paper (GPU):
     ``backbone="resnet18"`` or 34, 1,000 epochs, EMA 0.996, SGD with lr 0.05
-    x batch/256, cosine decay and 50 warm-up epochs, predictor lr x10,
-    hidden 4096, projection 256; pass an SGD schedule through ``callbacks``
-    if you need it (this library trains with Adam).
+    x batch/256, cosine decay and 50 warm-up epochs, predictor lr x10, hidden
+    4096, projection 256 (an SGD schedule can come through ``callbacks``).
 
     Measured with the defaults on the CPU, two fits sharing it
     (``benchmarks/results/images_cpu.md``): 5,000 generated 28x28 digits,
@@ -183,9 +176,8 @@ class PIPCDRClusterer(BaseDeepClusterer):
     ``make_handwritten_digits`` 0.738 (0.744 / 0.625 / 0.844, seeds 0-2);
     k-means on the pixels 0.585 and 0.359; 8x8 digits 0.921 (0.902 / 0.912
     / 0.948, seeds 0-2, 200 epochs). EMA 0.99 gave 0.953, 0.667 and 0.926.
-    The documentation's page of this method gives the decisions taken
-    where the paper is vague and the measurements behind the defaults that
-    differ from the paper.
+    The method's documentation page gives the decisions taken where the
+    paper is vague and the measurements behind the other defaults.
 
     References
     ----------
@@ -204,8 +196,7 @@ class PIPCDRClusterer(BaseDeepClusterer):
     (10, 128)
     """
 
-    # measured on 28x28 digits: see the method's page in the documentation
-    _auto_image_backbone = "convnet"
+    _auto_image_backbone = "convnet"  # measured on 28x28 digits: see the method page
 
     _method_class = PIPCDRMethod
     _parameter_constraints: dict = {
