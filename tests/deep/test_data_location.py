@@ -100,5 +100,7 @@ def test_memmap_trains_without_a_copy_in_memory(tmp_path):
     # samples only by the outputs (embedding, probabilities, labels: 88 bytes a
     # sample) and the k-means prediction rule's working copy of the embedding
     # (64 bytes a sample; 30 MB in all here), not by a copy of the data (157 MB
-    # or more); the memmap's pages are the kernel's page cache, which it can drop
-    assert float(large) - float(small) < 0.3 * extra_mb, (small, large, extra_mb)
+    # or more); the memmap's pages are the kernel's page cache, which it can drop.
+    # The peak that the sampling thread catches varies from run to run: 28 to 48 MB
+    # measured on one machine, hence the bound at half the smallest copy (uint8)
+    assert float(large) - float(small) < 0.5 * extra_mb, (small, large, extra_mb)
