@@ -144,17 +144,16 @@ class DPACClusterer(BaseDeepClusterer):
     confidence_threshold : float, default=0.95
         Confidence above which a weak-view prediction is a pseudo-label in the
         self-labeling stage.
-    strong_ops : int, default=4
-        RandAugment-like operations per image of the strong view (paper: 4).
-        Used by the built-in image views (``augment`` a policy name or
-        "auto"); ignored for tabular data and a callable ``augment``.
-    pretrain_views : {{"weak_strong", "weak_weak"}}, default="weak_strong"
-        Views of the pre-training stage: a weak and a strong view, as the
-        paper describes its two views, or two weak views (plain SimCLR).
-    pretrain_batch_size : int, default=None
-        Batch size of the pre-training stage; None uses ``batch_size``
-        (the paper's 240 for both stages). The clustering stage keeps
-        ``batch_size``: OPA aggregates over the batch.
+    strong_ops : int, default=1
+        RandAugment-like operations per image of the strong view (paper: 4;
+        see Notes). Used by the built-in image views (``augment`` a policy
+        name or "auto"); ignored for tabular data and a callable ``augment``.
+    pretrain_views : {{"weak_weak", "weak_strong"}}, default="weak_weak"
+        Views of the pre-training stage: two weak views (plain SimCLR), or a
+        weak and a strong view as the paper describes them (see Notes).
+    pretrain_batch_size : int, default=64
+        Batch size of the pre-training stage; None uses ``batch_size`` (the
+        paper: 240 for both). OPA aggregates over the clustering stage's batch.
     {prediction_rule_doc("head")}
 
     Attributes
@@ -167,19 +166,20 @@ class DPACClusterer(BaseDeepClusterer):
     Notes
     -----
     Settings. CPU defaults: small ConvNet or MLP, half of ``max_epochs`` for
-    pre-training, batch 256, Adam lr 1e-3, weight decay 1e-4. Paper (Sec. 4,
-    GPU): ResNet-34, an MLP cluster head, 1,000 pre-training and 200
+    pre-training on two weak views at batch 64, clustering at batch 256 with
+    a one-operation strong view, Adam lr 1e-3, weight decay 1e-4. Paper (Sec.
+    4, GPU): ResNet-34, an MLP cluster head, 1,000 pre-training and 200
     clustering epochs, Adam at a constant 1e-4, weight decay 1e-4, batch 240,
     m = 1.03, temperature 0.5, FixMatch at 0.95: ``backbone="resnet34",
-    pretrain_epochs=1000, max_epochs=1200, batch_size=240, lr=1e-4``.
+    pretrain_epochs=1000, max_epochs=1200, batch_size=240, lr=1e-4,
+    pretrain_batch_size=None, pretrain_views="weak_strong", strong_ops=4``.
 
     Measured with the defaults on the CPU (two fits sharing it; mean ACC of
-    seeds 0-2; ``benchmarks/results/images_cpu.md``): 8x8 digits 0.982 (about
-    200 s a fit); 5,000 generated 28x28 digits (20 + 20 epochs, about 480 s)
-    ``make_large_digits`` 0.940 (seeds 0-1) and ``make_handwritten_digits``
-    0.779, where k-means on the pixels gives 0.585 and 0.359;
-    ``prediction_rule="kmeans"``: 0.975, 0.948 and 0.778. The method page of
-    the documentation has the strong view and the other recipes measured.
+    seeds 0-2; ``benchmarks/results/images_cpu.md``): 8x8 digits 0.988 (about
+    250 s a fit); 5,000 generated 28x28 digits (20 + 20 epochs, about 500 s)
+    ``make_large_digits`` 0.944 (seeds 0-1), ``make_handwritten_digits`` 0.825
+    (k-means on the pixels: 0.585, 0.359). The paper's views and one batch of
+    256 gave 0.982, 0.940 and 0.779. More on the method's documentation page.
 
     References
     ----------
@@ -222,8 +222,8 @@ class DPACClusterer(BaseDeepClusterer):
         self, n_clusters=8, *, backbone="auto", image_shape=None, pretrain_epochs="auto",
         max_epochs="auto", self_labeling_epochs=0, batch_size=256, lr=1e-3,
         weight_decay=1e-4, m=1.03, temperature=0.5, objective="opa",
-        confidence_threshold=0.95, strong_ops=4, pretrain_views="weak_strong",
-        pretrain_batch_size=None, prediction_rule="head",
+        confidence_threshold=0.95, strong_ops=1, pretrain_views="weak_weak",
+        pretrain_batch_size=64, prediction_rule="head",
         augment="auto", device="auto", data_location="auto", distributed="auto",
         random_state=None, verbose=0, callbacks=None,
     ):

@@ -87,15 +87,16 @@ def test_pretrain_views_and_strong_ops(pretrain_views, strong_calls):
     images, _ = load_digit_images()
     count = _CountStrongViews()
     DPACClusterer(n_clusters=10, pretrain_epochs=1, max_epochs=2, batch_size=64,
-                  pretrain_views=pretrain_views, random_state=0,
+                  pretrain_views=pretrain_views, strong_ops=4, random_state=0,
                   callbacks=[count]).fit(images[:128])
     assert count.n_ops == 4  # the paper's four RandAugment operations
     assert count.stages.count("pretrain") == strong_calls
     assert count.stages.count("cluster") == 2
     count = _CountStrongViews()
     DPACClusterer(n_clusters=10, pretrain_epochs=1, max_epochs=1, batch_size=64,
-                  strong_ops=1, random_state=0, callbacks=[count]).fit(images[:128])
-    assert count.n_ops == 1
+                  random_state=0, callbacks=[count]).fit(images[:128])
+    assert count.n_ops == 1  # the default (measured, see the docstring's Notes)
+    assert count.stages.count("pretrain") == 0  # two weak views by default
 
 
 class _CPUAutocast(Callback):
@@ -142,3 +143,7 @@ def test_pretraining_has_its_own_batch_size(blobs):
                           callbacks=[batches]).fit(X)
     assert batches.seen == [(9, 32)] * 2 + [(2, 128)] * 2
     assert [h["stage"] for h in model.history_] == ["pretrain"] * 2 + ["cluster"] * 2
+    batches = Record(lambda net: (len(net.history[-1]["batches"]), net.batch_size))
+    DPACClusterer(n_clusters=4, pretrain_epochs=1, max_epochs=2, batch_size=128,
+                  pretrain_batch_size=None, random_state=0, callbacks=[batches]).fit(X)
+    assert batches.seen == [(2, 128)] * 2  # None: both stages at batch_size
