@@ -173,7 +173,8 @@ def test_custom_augment_callable_is_used(blobs):
         calls.append(tuple(x.shape))
         return x + 0.01 * torch.randn_like(x)
 
-    DPACClusterer(n_clusters=3, augment=augment, **TINY).fit(X)
+    # both stages at TINY's batch of 32 (DPAC pre-trains at 64 by default)
+    DPACClusterer(n_clusters=3, augment=augment, pretrain_batch_size=None, **TINY).fit(X)
     assert calls and all(shape == (32, 5) for shape in calls)
 
 
