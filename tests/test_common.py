@@ -59,3 +59,19 @@ def test_every_public_estimator_is_checked():
     assert {name for name, _ in sdc.all_estimators()} <= set(sdc.__all__)
     with pytest.raises(ValueError, match="kind must be"):
         sdc.all_estimators("fuzzy")
+
+
+def test_shared_docstring_pieces_are_filled_in():
+    # a docstring naming a %(piece)s of skdeepclust/_docs.py without @fill_doc
+    # would show the placeholder in the documentation
+    import inspect
+
+    import skdeepclust.datasets
+
+    documented = [cls for _, cls in sdc.all_estimators()]
+    documented += [getattr(cls, name) for cls in documented for name in dir(cls)
+                   if not name.startswith("_") and callable(getattr(cls, name))]
+    documented += [getattr(skdeepclust.datasets, name)
+                   for name in skdeepclust.datasets.__all__]
+    for obj in documented:
+        assert "%(" not in (inspect.getdoc(obj) or ""), obj
