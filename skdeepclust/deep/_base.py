@@ -528,7 +528,8 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
             scale=torch.as_tensor(std, dtype=torch.float32),
             fill=torch.as_tensor(mean, dtype=torch.float32),
             policy=self.augment,
-            # RandAugment operations of the strong view: DPAC exposes them
+            # RandAugment operations of the strong view: only DPAC's steps draw
+            # strong views (its strong_ops); the others build one and never use it
             n_ops=getattr(self, "strong_ops", 2),
         )
 
