@@ -8,7 +8,9 @@ CPU runs (``BUDGET``) under the overrides. Jobs run in parallel worker
 processes (one torch thread each); each finished fit appends one JSON line
 to ``OUT/results.jsonl`` (ACC/NMI/ARI of the estimator's own prediction, ACC
 of k-means on ``transform``, ACC after every epoch and, every ``every``
-epochs (default 5), of k-means on the embedding).
+epochs (default 5), of k-means on the embedding). With ``"save_embedding": true``
+a job also writes ``OUT/embeddings/<job>.npz`` (``transform`` of the images, the
+true and the predicted labels) for ``prediction_rules.py``.
 
     python benchmarks/sweep_images.py benchmarks/results/images_gpu/jobs1.json \
         --workers 14 --deadline 520 --out /tmp/out
@@ -119,6 +121,13 @@ def run_job(job, out):
         scores["acc_curve"] = scores.pop("acc_per_epoch")
         scores["embedding_acc_curve"] = {h["epoch"]: h["embedding_acc"]
                                          for h in model.history_ if "embedding_acc" in h}
+        if job.get("save_embedding"):
+            # for comparing prediction rules offline on the same network
+            folder = Path(out) / "embeddings"
+            folder.mkdir(exist_ok=True)
+            np.savez_compressed(folder / (name.replace("|", "_") + ".npz"),
+                                embedding=model.transform(images), y=y,
+                                labels=model.labels_)
         record = {"job": name, **{k: v for k, v in job.items() if k != "set"},
                   "set": {k: repr(v) for k, v in job.get("set", {}).items()},
                   **scores}

@@ -12,12 +12,14 @@ from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import ProgressBar
 
 from .._docs import fill_doc
 from ..cluster._base import check_n_clusters, compact_labels, warn_empty_clusters
 from ..cluster._fuzzy_cmeans import memberships
+from ..cluster._spherical_kmeans import SphericalKMeans
 from ._input import (
     LazyRows,
     check_matches,
@@ -143,14 +145,23 @@ def prediction_rule_doc(default):
     The first line is not indented: the docstring writes it on a line of its
     own after four spaces.
     """
-    return f"""prediction_rule : {{"head", "kmeans"}}, default="{default}"
+    return f"""prediction_rule : {{"head", "kmeans", "spherical_kmeans"}}, \
+default="{default}"
         How the fitted model labels samples. "head": the arg-max of the
         cluster head, the paper's rule. "kmeans": k-means (10 restarts, the
         fit's seed) on the training set's embedding (``transform``) after
         training; each sample goes to its nearest centre
         (``cluster_centers_``) and ``predict_proba`` gives the inverse squared
         distances to the centres, normalised (fuzzy c-means memberships, m=2).
-        The head still trains either way."""
+        "spherical_kmeans": the same with
+        :class:`~skdeepclust.SphericalKMeans` on the embedding's directions
+        (cosine similarity, unit centres), the geometry the contrastive
+        losses train; the memberships use the distances between the unit
+        rows and the centres. The head still trains either way."""
+
+
+#: The values of ``prediction_rule``: the cluster head, or centres fitted on the embedding.
+PREDICTION_RULES = {"head", "kmeans", "spherical_kmeans"}
 
 
 KMEANS_CENTERS_DOC = """
@@ -163,16 +174,25 @@ KMEANS_CENTERS_DOC = """
 _MEMBERSHIP_ROWS = 8192
 
 
-def kmeans_centres(embedding, n_clusters, seed):
-    """The centres of ``prediction_rule="kmeans"``: k-means, 10 restarts, on ``embedding``.
+def kmeans_centres(embedding, n_clusters, seed, spherical=False):
+    """The centres of the k-means prediction rules: 10 restarts on ``embedding``.
 
-    A collapsed embedding (fewer distinct points than clusters) is not
-    warned about here: the estimator's warning names the clusters found.
+    ``spherical``: :class:`~skdeepclust.SphericalKMeans` (unit centres) instead
+    of Euclidean k-means. A collapsed embedding (fewer distinct points than
+    clusters) is not warned about here: the estimator's warning names the
+    clusters found.
     """
-    kmeans = KMeans(n_clusters, n_init=10, random_state=seed)
+    kmeans = (SphericalKMeans(n_clusters, n_init=10, random_state=seed) if spherical
+              else KMeans(n_clusters, n_init=10, random_state=seed))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return kmeans.fit(embedding).cluster_centers_
+
+
+def rule_features(embedding, spherical):
+    """What the k-means rules measure distances on: unit rows for the spherical one."""
+    embedding = embedding.astype(np.float64)
+    return normalize(embedding) if spherical else embedding
 
 
 #: ``max_epochs="auto"`` trains about this many sample-pixels (epochs times the
@@ -391,19 +411,23 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     def _finalize(self, net, outputs):
         """The training set's inference outputs after training, by the prediction rule.
 
-        With ``prediction_rule="kmeans"``, k-means on the embedding fixes
-        ``cluster_centers_``, which label every sample from then on. PIPCDR
-        overrides this with its own centroids.
+        With ``prediction_rule="kmeans"`` or ``"spherical_kmeans"``, k-means on
+        the embedding fixes ``cluster_centers_``, which label every sample from
+        then on. PIPCDR overrides this with its own centroids.
         """
         if self._predicts_by_centres():
-            self.cluster_centers_ = kmeans_centres(outputs["embedding"], self.n_clusters,
-                                                   net.method.seed)
+            self.cluster_centers_ = kmeans_centres(
+                outputs["embedding"], self.n_clusters, net.method.seed,
+                spherical=self._spherical_rule())
         else:
             self.__dict__.pop("cluster_centers_", None)  # from an earlier fit
         return self._by_prediction_rule(outputs)
 
     def _predicts_by_centres(self):
-        return getattr(self, "prediction_rule", "head") == "kmeans"
+        return getattr(self, "prediction_rule", "head") in ("kmeans", "spherical_kmeans")
+
+    def _spherical_rule(self):
+        return getattr(self, "prediction_rule", "head") == "spherical_kmeans"
 
     def _by_prediction_rule(self, outputs):
         """``outputs`` with ``"proba"`` from the k-means centres if the rule says so."""
@@ -416,7 +440,8 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
             # with the data (58 MB on 240,000 samples)
             for start in range(0, len(embedding), _MEMBERSHIP_ROWS):
                 rows = slice(start, start + _MEMBERSHIP_ROWS)
-                proba[rows] = memberships(embedding[rows].astype(np.float64), centres, 2.0)
+                proba[rows] = memberships(
+                    rule_features(embedding[rows], self._spherical_rule()), centres, 2.0)
         return outputs
 
     def _warm_start(self, net, spec):

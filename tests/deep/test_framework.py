@@ -7,6 +7,7 @@ import pytest
 import torch
 from sklearn.datasets import make_blobs
 
+import skdeepclust as sdc
 from skdeepclust import CCClusterer, DPACClusterer
 from skdeepclust.datasets import load_digit_images
 from skdeepclust.deep import TrainingDiverged
@@ -394,3 +395,30 @@ def test_kmeans_prediction_rule_labels_by_the_nearest_centre(blobs, monkeypatch)
     assert not hasattr(model, "cluster_centers_")
     with pytest.raises(ValueError, match="prediction_rule"):
         CCClusterer(prediction_rule="nearest").fit(X)
+
+
+def test_spherical_kmeans_prediction_rule_labels_by_the_largest_cosine(blobs):
+    X, y = blobs
+    model = CCClusterer(n_clusters=3, max_epochs=2, batch_size=32, random_state=0,
+                        prediction_rule="spherical_kmeans").fit(X)
+    embedding = model.transform(X).astype(np.float64)
+    # the rule is SphericalKMeans (10 restarts, the fit's seed) on the training embedding
+    expected = sdc.SphericalKMeans(3, n_init=10, random_state=model.net_.method.seed)
+    np.testing.assert_allclose(model.cluster_centers_,
+                               expected.fit(embedding).cluster_centers_, rtol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(model.cluster_centers_, axis=1), 1.0)
+    # each sample goes to the centre of largest cosine similarity; the naive cosine
+    unit = embedding / np.linalg.norm(embedding, axis=1, keepdims=True)
+    cosine = unit @ model.cluster_centers_.T
+    np.testing.assert_array_equal(model.labels_, cosine.argmax(1))
+    np.testing.assert_array_equal(model.predict(X[:10]), cosine[:10].argmax(1))
+    # predict_proba: FCM memberships (m=2) from the squared distances of the unit
+    # rows to the unit centres, 2 - 2 cos
+    inverse = 1.0 / (2.0 - 2.0 * cosine[:10])
+    np.testing.assert_allclose(model.predict_proba(X[:10]),
+                               inverse / inverse.sum(1, keepdims=True), rtol=1e-6)
+    # the same network as the Euclidean rule's: the rule only post-processes
+    euclidean = CCClusterer(n_clusters=3, max_epochs=2, batch_size=32, random_state=0,
+                            prediction_rule="kmeans").fit(X)
+    np.testing.assert_array_equal(euclidean.transform(X), model.transform(X))
+    assert not np.allclose(np.linalg.norm(euclidean.cluster_centers_, axis=1), 1.0)

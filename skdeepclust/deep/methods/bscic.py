@@ -8,7 +8,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
 from .._base import (COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, KMEANS_CENTERS_DOC,
-                     MAX_EPOCHS_DOC, BaseDeepClusterer, prediction_rule_doc, check_numbers)
+                     MAX_EPOCHS_DOC, BaseDeepClusterer, PREDICTION_RULES, prediction_rule_doc,
+                     check_numbers)
 from ..heads import mlp_head
 from ..losses import (assignment_kl, cluster_correlation_loss, critic_steps, entropy_penalty,
                       generator_loss, make_critic)
@@ -198,7 +199,7 @@ class BSCICClusterer(BaseDeepClusterer):
     _method_class = BSCICMethod
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
-        "prediction_rule": [StrOptions({"head", "kmeans"})],
+        "prediction_rule": [StrOptions(PREDICTION_RULES)],
         "loss_weights": [StrOptions({"auto"}), tuple, list],
         "off_diagonal_weight": [Interval(Real, 0, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="both")],

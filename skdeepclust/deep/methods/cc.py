@@ -7,7 +7,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
 from .._base import (COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, KMEANS_CENTERS_DOC,
-                     MAX_EPOCHS_DOC, BaseDeepClusterer, prediction_rule_doc)
+                     MAX_EPOCHS_DOC, BaseDeepClusterer, PREDICTION_RULES, prediction_rule_doc)
 from ..heads import mlp_head
 from ..losses import ClusterContrastiveLoss, NTXentLoss
 from ._base import ClusteringMethod
@@ -60,7 +60,7 @@ class CCMethod(ClusteringMethod):
 
 _CC_PARAMETER_CONSTRAINTS = {
     **BaseDeepClusterer._parameter_constraints,
-    "prediction_rule": [StrOptions({"head", "kmeans"})],
+    "prediction_rule": [StrOptions(PREDICTION_RULES)],
     "instance_temperature": [Interval(Real, 0, None, closed="neither")],
     "cluster_temperature": [Interval(Real, 0, None, closed="neither")],
 }

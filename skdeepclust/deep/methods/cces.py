@@ -7,7 +7,8 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._base import (COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, KMEANS_CENTERS_DOC,
-                     MAX_EPOCHS_DOC, BaseDeepClusterer, prediction_rule_doc, stage_length)
+                     MAX_EPOCHS_DOC, BaseDeepClusterer, PREDICTION_RULES, prediction_rule_doc,
+                     stage_length)
 from ..augment import ContrastiveCropBoxes, ImageViews, auto_policy
 from ..losses import ClusterContrastiveLoss, contrastive_terms
 from ..support import fit_queue
@@ -192,7 +193,7 @@ class CCESClusterer(BaseDeepClusterer):
     _method_class = CCESMethod
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
-        "prediction_rule": [StrOptions({"head", "kmeans"})],
+        "prediction_rule": [StrOptions(PREDICTION_RULES)],
         "instance_temperature": [Interval(Real, 0, None, closed="neither")],
         "cluster_temperature": [Interval(Real, 0, None, closed="neither")],
         "support_size": [Interval(Integral, 1, None, closed="left")],

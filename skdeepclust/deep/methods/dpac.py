@@ -9,7 +9,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
 from .._base import (COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, KMEANS_CENTERS_DOC,
-                     MAX_EPOCHS_DOC, BaseDeepClusterer, prediction_rule_doc, stage_length)
+                     MAX_EPOCHS_DOC, BaseDeepClusterer, PREDICTION_RULES, prediction_rule_doc,
+                     stage_length)
 from ..heads import mlp_head
 from ..losses import (OnlineProbabilityAggregation, WeightedContrastiveLoss, kl_to_target,
                       pac_batch_loss)
@@ -205,7 +206,7 @@ class DPACClusterer(BaseDeepClusterer):
     _method_class = DPACMethod
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
-        "prediction_rule": [StrOptions({"head", "kmeans"})],
+        "prediction_rule": [StrOptions(PREDICTION_RULES)],
         "pretrain_epochs": [Interval(Integral, 0, None, closed="left"),
                             StrOptions({"auto"})],
         "self_labeling_epochs": [Interval(Integral, 0, None, closed="left")],

@@ -1,0 +1,98 @@
+"""Prediction rules compared on saved embeddings of fitted deep estimators.
+
+``prediction_rule="kmeans"`` and ``"spherical_kmeans"`` run k-means with 10
+restarts on ``transform(X)`` after training; they only post-process, so one
+network answers for every rule. ``sweep_images.py`` saves that embedding with
+``"save_embedding": true`` (one network per file). For each file this script
+prints the ACC of the estimator's own labels and of each rule run as the
+estimator runs it (k-means seeded with the fit's seed, read from the file
+name), and with ``--seeds N`` also the spread over k-means seeds 0..N-1.
+The rules differ only in what k-means sees:
+
+- ``kmeans``: Euclidean k-means (scikit-learn's ``KMeans``), 10 restarts;
+- ``spherical_kmeans``: :class:`skdeepclust.SphericalKMeans`, 10 restarts;
+- ``unit_kmeans``: Euclidean k-means on the L2-normalised rows;
+- ``standardised_kmeans``: Euclidean k-means on standardised features.
+
+With ``--markdown FILE`` the per-file table is written there too.
+
+    python benchmarks/prediction_rules.py /tmp/out/embeddings/*.npz \
+        --markdown benchmarks/results/images_cpu_rules.md
+"""
+
+import argparse
+import re
+from pathlib import Path
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.preprocessing import StandardScaler, normalize
+
+import skdeepclust as sdc
+from skdeepclust.metrics import cluster_accuracy
+
+
+def _euclidean(k, seed):
+    return KMeans(k, n_init=10, random_state=seed)
+
+
+def _spherical(k, seed):
+    return sdc.SphericalKMeans(k, n_init=10, random_state=seed)
+
+
+RULES = {
+    "kmeans": (lambda e: e, _euclidean),
+    "spherical_kmeans": (lambda e: e, _spherical),
+    "unit_kmeans": (normalize, _euclidean),
+    "standardised_kmeans": (lambda e: StandardScaler().fit_transform(e), _euclidean),
+}
+
+
+def fit_seed(path):
+    """The fit's seed: the last field of a ``sweep_images.py`` job name."""
+    match = re.search(r"_(\d+)$", Path(path).stem)
+    return int(match.group(1)) if match else 0
+
+
+def compare(path, rules, seeds):
+    """ACC of the estimator's labels and of each rule at the fit's seed."""
+    data = np.load(path)
+    embedding, y = data["embedding"].astype(np.float64), data["y"]
+    k = len(np.unique(y))
+    row = {"own": cluster_accuracy(y, data["labels"])}
+    spread = {}
+    for name in rules:
+        prepare, make = RULES[name]
+        features = prepare(embedding)
+        row[name] = cluster_accuracy(y, make(k, fit_seed(path)).fit_predict(features))
+        if seeds:
+            spread[name] = [cluster_accuracy(y, make(k, seed).fit_predict(features))
+                            for seed in range(seeds)]
+    return row, spread
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="+")
+    parser.add_argument("--rules", nargs="+", default=list(RULES), choices=list(RULES))
+    parser.add_argument("--seeds", type=int, default=0,
+                        help="also run each rule with k-means seeds 0..N-1")
+    parser.add_argument("--markdown", help="write the table to this file")
+    args = parser.parse_args()
+    columns = ["own"] + args.rules
+    lines = ["| fit (data set, method, seed) | " + " | ".join(columns) + " |",
+             "|---" * (len(columns) + 1) + "|"]
+    for path in sorted(args.files):
+        row, spread = compare(path, args.rules, args.seeds)
+        name = Path(path).stem.replace("_default_defaults-emb", "")
+        lines.append(f"| {name} | " + " | ".join(f"{row[c]:.3f}" for c in columns) + " |")
+        print(lines[-1], flush=True)
+        for rule, accs in spread.items():
+            print(f"    {rule}: k-means seeds 0-{args.seeds - 1}: "
+                  + " ".join(f"{a:.3f}" for a in accs))
+    if args.markdown:
+        Path(args.markdown).write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
