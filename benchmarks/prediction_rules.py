@@ -5,14 +5,19 @@ restarts on ``transform(X)`` after training; they only post-process, so one
 network answers for every rule. ``sweep_images.py`` saves that embedding with
 ``"save_embedding": true`` (one network per file). For each file this script
 prints the ACC of the estimator's own labels and of each rule run as the
-estimator runs it (k-means seeded with the fit's seed, read from the file
-name), and with ``--seeds N`` also the spread over k-means seeds 0..N-1.
-The rules differ only in what k-means sees:
+estimator runs it (k-means seeded as the fit seeds it, from the
+``random_state`` in the file name), and with ``--seeds N`` also the spread
+over k-means seeds 0..N-1.
+The rules:
 
 - ``kmeans``: Euclidean k-means (scikit-learn's ``KMeans``), 10 restarts;
 - ``spherical_kmeans``: :class:`skdeepclust.SphericalKMeans`, 10 restarts;
 - ``unit_kmeans``: Euclidean k-means on the L2-normalised rows;
-- ``standardised_kmeans``: Euclidean k-means on standardised features.
+- ``standardised_kmeans``: Euclidean k-means on standardised features;
+- ``spectral``: spectral clustering of the 10-nearest-neighbour graph of the
+  L2-normalised rows (scikit-learn's ``SpectralClustering``);
+- ``ward``: Ward linkage of the L2-normalised rows (quadratic memory: for a
+  few thousand rows).
 
 With ``--markdown FILE`` the per-file table is written there too.
 
@@ -25,8 +30,9 @@ import re
 from pathlib import Path
 
 import numpy as np
-from sklearn.cluster import KMeans
+from sklearn.cluster import AgglomerativeClustering, KMeans, SpectralClustering
 from sklearn.preprocessing import StandardScaler, normalize
+from sklearn.utils import check_random_state
 
 import skdeepclust as sdc
 from skdeepclust.metrics import cluster_accuracy
@@ -40,18 +46,34 @@ def _spherical(k, seed):
     return sdc.SphericalKMeans(k, n_init=10, random_state=seed)
 
 
+def _spectral(k, seed):
+    return SpectralClustering(k, affinity="nearest_neighbors", n_neighbors=10,
+                              assign_labels="cluster_qr", random_state=seed)
+
+
+def _ward(k, seed):
+    return AgglomerativeClustering(k, linkage="ward")
+
+
 RULES = {
     "kmeans": (lambda e: e, _euclidean),
     "spherical_kmeans": (lambda e: e, _spherical),
     "unit_kmeans": (normalize, _euclidean),
     "standardised_kmeans": (lambda e: StandardScaler().fit_transform(e), _euclidean),
+    "spectral": (normalize, _spectral),
+    "ward": (normalize, _ward),
 }
 
 
 def fit_seed(path):
-    """The fit's seed: the last field of a ``sweep_images.py`` job name."""
+    """The seed the estimator gives its k-means rule.
+
+    The fit's ``random_state`` is the last field of a ``sweep_images.py`` job
+    name; the estimator draws its own seed from it, as ``fit`` does.
+    """
     match = re.search(r"_(\d+)$", Path(path).stem)
-    return int(match.group(1)) if match else 0
+    random_state = int(match.group(1)) if match else 0
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
 def compare(path, rules, seeds):
@@ -82,7 +104,7 @@ def main():
     columns = ["own"] + args.rules
     lines = ["| fit (data set, method, seed) | " + " | ".join(columns) + " |",
              "|---" * (len(columns) + 1) + "|"]
-    for path in sorted(args.files):
+    for path in sorted(args.files, key=lambda p: Path(p).stem):
         row, spread = compare(path, args.rules, args.seeds)
         name = Path(path).stem.replace("_default_defaults-emb", "")
         lines.append(f"| {name} | " + " | ".join(f"{row[c]:.3f}" for c in columns) + " |")

@@ -58,9 +58,10 @@ class C3Clusterer(BaseDeepClusterer):
     Eq. 1-2): every pair of embeddings at least ``zeta`` similar counts as a
     positive, so clusters pull together, and the denominator weighs pairs by
     ``w_ij = softmax_j(gamma * (1 - |z_i . z_j|))`` (Eq. 7), stressing pairs
-    near cluster borders. Predictions: k-means on the backbone features
-    after training (``prediction_rule="kmeans"``, beyond the paper, see
-    Notes), or the paper's arg-max of the cluster head (``"head"``).
+    near cluster borders. Predictions: spherical k-means on the backbone
+    features after training (``prediction_rule="spherical_kmeans"``, beyond
+    the paper, see Notes), or the paper's arg-max of the cluster head
+    (``"head"``).
 
     Parameters
     ----------{COMMON_PARAMETERS_DOC}
@@ -97,7 +98,7 @@ class C3Clusterer(BaseDeepClusterer):
         CC stage.
     cluster_temperature : float, default=1.0
         CC stage.
-    {prediction_rule_doc("kmeans")}
+    {prediction_rule_doc("spherical_kmeans")}
 
     Attributes
     ----------{COMMON_ATTRIBUTES_DOC}{KMEANS_CENTERS_DOC}
@@ -121,14 +122,17 @@ class C3Clusterer(BaseDeepClusterer):
                          finetune_lr=1e-5).fit(X)
 
     Measured with the defaults on the CPU, two fits sharing it
-    (``benchmarks/results/images_cpu.md``; the head rule in brackets):
-    5,000 generated 28x28 digits, 30 + 10 epochs ("auto"), 400-570 s a fit:
-    ``make_handwritten_digits`` 0.871 (0.906 / 0.891 / 0.816, seeds 0-2;
-    head 0.847), ``make_large_digits`` 0.963 (0.961 / 0.965, seeds 0-1;
-    head 0.959), k-means on the pixels 0.359 and 0.585; 8x8 digits 0.969
-    (seeds 0-2, 150 + 50 epochs; head 0.959). The cluster head does not
-    train in the C3 stage (as in the paper), so it lags the refined
-    features; k-means on them is the default rule (``"head"`` the paper's).
+    (``benchmarks/results/images_cpu.md`` and ``images_cpu_rules.md``;
+    Euclidean k-means in brackets): 5,000 generated 28x28 digits, 30 + 10
+    epochs ("auto"), 400-570 s a fit: ``make_handwritten_digits`` 0.890
+    (0.907 / 0.896 / 0.867, seeds 0-2; Euclidean 0.871, head 0.847; seeds
+    3-4: 0.856, 0.870), ``make_large_digits`` 0.962 (0.960 / 0.965, seeds
+    0-1; Euclidean 0.964), k-means on the pixels 0.359 and 0.585; 8x8 digits
+    0.967 (seeds 0-2, 150 + 50 epochs; Euclidean 0.969, head 0.959). The
+    cluster head does not train in the C3 stage (as in the paper), so it
+    lags the refined features; spherical k-means on them is the default rule
+    (see :class:`CCClusterer` for the measurements behind it; ``"head"`` is
+    the paper's rule).
 
     The documentation's page of this method gives the training stages and the
     decisions taken where the paper is vague.
@@ -176,7 +180,7 @@ class C3Clusterer(BaseDeepClusterer):
         self, n_clusters=8, *, backbone="auto", image_shape=None, pretrain_epochs="auto",
         max_epochs="auto", batch_size=64, lr=1e-3, finetune_lr=1e-4,
         finetune_batch_size=None, weight_decay=0.0, init=None, zeta=0.6, gamma=0.1,
-        instance_temperature=0.5, cluster_temperature=1.0, prediction_rule="kmeans",
+        instance_temperature=0.5, cluster_temperature=1.0, prediction_rule="spherical_kmeans",
         augment="auto", device="auto", data_location="auto", distributed="auto",
         random_state=None, verbose=0, callbacks=None,
     ):

@@ -106,9 +106,10 @@ class CCESClusterer(BaseDeepClusterer):
     ContrastiveCrops: crops whose centres are drawn from Beta(0.1, 0.1)
     inside a per-image object box, refreshed from the backbone's last feature
     map every ``loc_interval`` epochs (Yin, Wu & Sun, Information Fusion;
-    Peng et al., CVPR 2022). Predictions: k-means on the backbone features
-    after training (``prediction_rule="kmeans"``, beyond the paper, see
-    Notes), or the paper's arg-max of the cluster head (``"head"``).
+    Peng et al., CVPR 2022). Predictions: spherical k-means on the backbone
+    features after training (``prediction_rule="spherical_kmeans"``, beyond
+    the paper, see Notes), or the paper's arg-max of the cluster head
+    (``"head"``).
 
     Parameters
     ----------{COMMON_PARAMETERS_DOC}{MAX_EPOCHS_DOC}
@@ -139,7 +140,7 @@ class CCESClusterer(BaseDeepClusterer):
         Epochs before the first refresh (plain random resized crops until then).
     box_threshold : float, default=0.1
         Heat-map threshold that delimits a box.
-    {prediction_rule_doc("kmeans")}
+    {prediction_rule_doc("spherical_kmeans")}
 
     Attributes
     ----------{COMMON_ATTRIBUTES_DOC}{KMEANS_CENTERS_DOC}
@@ -156,14 +157,16 @@ class CCESClusterer(BaseDeepClusterer):
     lr=1e-4, instance_temperature=0.2``, support set of 65,536 features.
 
     Measured with the defaults on the CPU, two fits sharing it
-    (``benchmarks/results/images_cpu.md``), 5,000 generated 28x28 digits,
-    40 epochs, 420-500 s a fit: ``make_handwritten_digits`` 0.855 (0.779 /
-    0.898 / 0.887, seeds 0-2), ``make_large_digits`` 0.959 (0.959 / 0.960,
-    seeds 0-1), k-means on the pixels 0.359 and 0.585; 8x8 digits 0.967
-    (0.970 / 0.967 / 0.964, 200 epochs). The paper's tau_R = 0.2 gave 0.846
-    (0.819 / 0.868 / 0.850), 0.951 (3 seeds) and 0.950. The k-means rule
-    (beyond the paper; ``"head"`` is the paper's) lowers the spread between
-    seeds more than it raises the mean (measured at tau_R = 0.2).
+    (``benchmarks/results/images_cpu.md`` and ``images_cpu_rules.md``;
+    Euclidean k-means in brackets), 5,000 generated 28x28 digits, 40 epochs,
+    420-500 s a fit: ``make_handwritten_digits`` 0.889 (0.861 / 0.903 /
+    0.903, seeds 0-2; Euclidean 0.855; seeds 3-4: 0.761, 0.884),
+    ``make_large_digits`` 0.962 (0.966 / 0.959, seeds 0-1; Euclidean 0.960),
+    k-means on the pixels 0.359 and 0.585; 8x8 digits 0.969 (0.970 / 0.972 /
+    0.965, 200 epochs; Euclidean 0.967). The paper's tau_R = 0.2 gave 0.846,
+    0.951 and 0.950 with Euclidean k-means. Spherical k-means is the default
+    rule (beyond the paper, see :class:`CCClusterer`; ``"head"`` is the
+    paper's rule).
 
     The documentation's page of this method gives the decisions taken where
     the paper is vague and the measurements behind
@@ -210,7 +213,7 @@ class CCESClusterer(BaseDeepClusterer):
         batch_size=64, lr=1e-3, weight_decay=0.0, instance_temperature=0.5,
         cluster_temperature=1.0, support_size=65536, nearest_neighbors=False,
         nn_warmup="auto", crop="contrastive", loc_interval=20, crop_warmup=20,
-        box_threshold=0.1, prediction_rule="kmeans",
+        box_threshold=0.1, prediction_rule="spherical_kmeans",
         augment="auto", device="auto", data_location="auto", distributed="auto",
         random_state=None, verbose=0, callbacks=None,
     ):
