@@ -77,9 +77,8 @@ class CCClusterer(BaseDeepClusterer):
     "Contrastive Clustering", AAAI 2021). Predictions: spherical k-means on the
     backbone features after training (``prediction_rule="spherical_kmeans"``,
     beyond the paper, see Notes), or the paper's arg-max of the cluster head
-    (``"head"``). It
-    is the first stage of C3 and the baseline the C3 and CCES papers compare
-    with.
+    (``"head"``). It is the first stage of C3 and the baseline the C3 and CCES
+    papers compare with.
 
     Parameters
     ----------{COMMON_PARAMETERS_DOC}{MAX_EPOCHS_DOC}
