@@ -32,9 +32,9 @@ from pathlib import Path
 import numpy as np
 from sklearn.cluster import AgglomerativeClustering, KMeans, SpectralClustering
 from sklearn.preprocessing import StandardScaler, normalize
-from sklearn.utils import check_random_state
 
 import skdeepclust as sdc
+from skdeepclust.deep._base import fit_seed as deep_fit_seed
 from skdeepclust.metrics import cluster_accuracy
 
 
@@ -73,7 +73,7 @@ def fit_seed(path):
     """
     match = re.search(r"_(\d+)$", Path(path).stem)
     random_state = int(match.group(1)) if match else 0
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    return deep_fit_seed(random_state)
 
 
 def compare(path, rules, seeds):

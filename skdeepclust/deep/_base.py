@@ -195,6 +195,11 @@ def rule_features(embedding, spherical):
     return normalize(embedding) if spherical else embedding
 
 
+def fit_seed(random_state):
+    """The seed a deep fit draws from ``random_state``: its weights, views and k-means."""
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
 #: ``max_epochs="auto"`` trains about this many sample-pixels (epochs times the
 #: number of samples times the pixels of an image, H x W, or the features of a
 #: tabular row): 200,000 images of 28x28, within :data:`AUTO_EPOCHS_RANGE`
@@ -424,7 +429,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         return self._by_prediction_rule(outputs)
 
     def _predicts_by_centres(self):
-        return getattr(self, "prediction_rule", "head") in ("kmeans", "spherical_kmeans")
+        return getattr(self, "prediction_rule", "head") != "head"
 
     def _spherical_rule(self):
         return getattr(self, "prediction_rule", "head") == "spherical_kmeans"
@@ -583,7 +588,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
                     else SingleProcess())
         device = self._resolve_device(accelerator)
         check_same_data(parallel, data)
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        seed = fit_seed(self.random_state)
         # one seed for all processes: the same initial weights, batches and views
         seed = parallel.broadcast_object(seed)
         offset, scale, mean, std = self._input_statistics(data, spec)
