@@ -45,7 +45,6 @@ A competitor that is not installed is reported as such and skipped.
 
 import argparse
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -73,7 +72,7 @@ from skdeepclust.datasets import make_large_digits
 from skdeepclust.metrics import clustering_report
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _util import median_time, section_printer, table  # noqa: E402
+from _util import machine_description, median_time, section_printer, table  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 warnings.simplefilter("ignore", ConvergenceWarning)
@@ -597,8 +596,7 @@ def main_scale(args):
     out = [
         "# Classical estimators at scale: benchmark results",
         "",
-        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, numpy {np.__version__}. Command: "
+        f"Machine: {machine_description()}. Command: "
         f"`python benchmarks/bench_classical.py --scale --dask-rows {args.dask_rows}`. "
         "Data: unit rows around 50 random directions in 128-d with heavy noise "
         "(`mixture_rows`), float32. Times are medians of 3 runs (seeds 0-2).",
@@ -687,8 +685,7 @@ def main():
     out = [
         "# Classical estimators: benchmark results",
         "",
-        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, numpy {np.__version__}. "
+        f"Machine: {machine_description()}. "
         f"Command: `python benchmarks/bench_classical.py{' --quick' if quick else ''}`. "
         f"Times are medians of {repeats} runs unless stated.",
         "",
