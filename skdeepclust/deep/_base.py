@@ -167,7 +167,7 @@ PREDICTION_RULES = {"head", "kmeans", "spherical_kmeans"}
 KMEANS_CENTERS_DOC = """
     cluster_centers_ : ndarray of shape (n_clusters, n_features_out)
         The k-means centres in the embedding, with ``prediction_rule="kmeans"``
-        (absent with "head")."""
+        or ``"spherical_kmeans"`` (unit rows then); absent with "head"."""
 
 
 #: Rows per chunk of the k-means rule's memberships.

@@ -155,7 +155,7 @@ class DPACClusterer(BaseDeepClusterer):
     pretrain_batch_size : int, default=64
         Batch size of the pre-training stage; None uses ``batch_size`` (the
         paper: 240 for both). OPA aggregates over the clustering stage's batch.
-    {prediction_rule_doc("head")}
+    {prediction_rule_doc("spherical_kmeans")}
 
     Attributes
     ----------{COMMON_ATTRIBUTES_DOC}{KMEANS_CENTERS_DOC}
@@ -173,14 +173,16 @@ class DPACClusterer(BaseDeepClusterer):
     clustering epochs, Adam at a constant 1e-4, weight decay 1e-4, batch 240,
     m = 1.03, temperature 0.5, FixMatch at 0.95: ``backbone="resnet34",
     pretrain_epochs=1000, max_epochs=1200, batch_size=240, lr=1e-4,
-    pretrain_batch_size=None, pretrain_views="weak_strong", strong_ops=4``.
+    pretrain_batch_size=None, pretrain_views="weak_strong", strong_ops=4,
+    prediction_rule="head"``.
 
-    Measured with the defaults on the CPU (two fits sharing it; mean ACC of
-    seeds 0-2; ``benchmarks/results/images_cpu.md``): 8x8 digits 0.988 (about
-    250 s a fit); 5,000 generated 28x28 digits (20 + 20 epochs, about 500 s)
-    ``make_large_digits`` 0.944 (seeds 0-1), ``make_handwritten_digits`` 0.825
-    (k-means on the pixels: 0.585, 0.359). The paper's views and one batch of
-    256 gave 0.982, 0.940 and 0.779. More on the method's documentation page.
+    Measured on the CPU (mean ACC of seeds 0-2, ``images_cpu.md``) with the
+    head's labels: 8x8 digits 0.988, 5,000 generated 28x28 digits (20 + 20
+    epochs) ``make_large_digits`` 0.944 (seeds 0-1), ``make_handwritten_digits``
+    0.825 (pixel k-means 0.585, 0.359); the paper's views at batch 256: 0.982,
+    0.940, 0.779. The default rule (spherical k-means on the features, beyond
+    the paper) against the head on the same networks of another host
+    (``images_cpu_rules.md``): 0.980 / 0.983, 0.949 / 0.943, 0.789 / 0.751.
 
     References
     ----------
@@ -224,7 +226,7 @@ class DPACClusterer(BaseDeepClusterer):
         max_epochs="auto", self_labeling_epochs=0, batch_size=256, lr=1e-3,
         weight_decay=1e-4, m=1.03, temperature=0.5, objective="opa",
         confidence_threshold=0.95, strong_ops=1, pretrain_views="weak_weak",
-        pretrain_batch_size=64, prediction_rule="head",
+        pretrain_batch_size=64, prediction_rule="spherical_kmeans",
         augment="auto", device="auto", data_location="auto", distributed="auto",
         random_state=None, verbose=0, callbacks=None,
     ):
