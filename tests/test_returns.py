@@ -23,7 +23,9 @@ TABLE = [
          MLP_FEATURES, False),
     (sdc.CCESClusterer(n_clusters=3, max_epochs=1, **DEEP), True, MLP_FEATURES, False),
     (sdc.PIPCDRClusterer(n_clusters=3, max_epochs=2, warmup_epochs=1, projection_dim=16,
-                         **DEEP), True, 16, False),
+                         **DEEP), True, MLP_FEATURES, False),
+    (sdc.PIPCDRClusterer(n_clusters=3, max_epochs=2, warmup_epochs=1, projection_dim=16,
+                         prediction_rule="projection", **DEEP), True, MLP_FEATURES, False),
     (sdc.BSCICClusterer(n_clusters=3, max_epochs=1, **DEEP), True, MLP_FEATURES, False),
 ]
 

@@ -742,10 +742,8 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     def transform(self, X):
         """Embedding of samples: the space the method clusters in.
 
-        The backbone features for DPAC, CC, C3, CCES and BSC-IC (where
-        ``prediction_rule="kmeans"`` clusters and the cluster head reads);
-        the normalised target embedding for PIPCDR, whose spherical k-means
-        runs there.
+        The backbone features (where the k-means rules cluster and the
+        cluster head reads); for PIPCDR those of its target network.
 
         %(new_samples)s
 

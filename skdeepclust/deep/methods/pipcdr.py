@@ -18,7 +18,7 @@ from .byol import BYOLMethod, OnlineNetwork, momentum_copy
 
 
 class _PIPCDRNetwork(nn.Module):
-    """Online and target networks, predictor, and the final spherical centroids."""
+    """Online and target networks, predictor, centroids of the target projections."""
 
     def __init__(self, encoder, feature_dim, n_clusters, projection_dim, hidden_dim):
         super().__init__()
@@ -26,7 +26,7 @@ class _PIPCDRNetwork(nn.Module):
             encoder, mlp_head(feature_dim, hidden_dim, projection_dim))
         self.predictor = mlp_head(projection_dim, hidden_dim, projection_dim)
         self.target = momentum_copy(self.online)
-        # set after training by spherical k-means on the target embeddings
+        # the latest pseudo-label clustering, then the "projection" rule's
         self.register_buffer("centroids", torch.zeros(n_clusters, projection_dim))
 
     def target_embedding(self, x):
@@ -95,9 +95,11 @@ class PIPCDRMethod(BYOLMethod):
                 "cdr": cdr}
 
     def inference_outputs(self, module, x):
-        embedding = module.target_embedding(x)
-        return {"embedding": embedding,
-                "proba": centroid_proba(embedding, module.centroids,
+        """The target network's backbone features and normalised projection."""
+        features, projection = module.target(x)
+        projection = F.normalize(projection.float(), dim=1)
+        return {"embedding": features, "projection": projection,
+                "proba": centroid_proba(projection, module.centroids,
                                         self.settings.cdr_temperature)}
 
 
@@ -107,19 +109,16 @@ class PIPCDRClusterer(BaseDeepClusterer):
     A BYOL network (online backbone + projector + predictor, momentum target)
     is trained with two losses (Kumar & Lee):
 
-    - PIP (positive instances proximity, Eq. 4): the online projection of
-      one view moves a fraction ``sigma`` toward its nearest other sample of
-      the batch before the predictor regresses the target projection of the
-      other view (BYOL's loss at ``sigma = 0``), pulling neighbours of a
-      cluster together;
-    - CDR (Eq. 7): a supervised-contrastive loss whose clusters are the
-      pseudo-labels of spherical k-means (:class:`skdeepclust.SphericalKMeans`)
-      on the target embeddings of the whole data set, recomputed every
-      ``recluster_every`` epochs, switched on after ``warmup_epochs``.
+    - PIP (Eq. 4): the online projection of one view moves a fraction
+      ``sigma`` toward its nearest other sample of the batch before the
+      predictor regresses the target projection of the other view (BYOL's
+      loss at ``sigma = 0``);
+    - CDR (Eq. 7): a supervised-contrastive loss on the pseudo-labels of
+      spherical k-means on the target projections of the whole data set,
+      recomputed every ``recluster_every`` epochs after ``warmup_epochs``.
 
-    The loss is ``weight * L_pip + (1 - weight) * L_cdr``. Predictions are the
-    nearest spherical-k-means centroid of the target embedding, fitted once
-    more on the training set after training.
+    The loss is ``weight * L_pip + (1 - weight) * L_cdr``; ``prediction_rule``
+    labels the samples after training.
 
     Parameters
     ----------{COMMON_PARAMETERS_DOC}{MAX_EPOCHS_DOC}
@@ -130,17 +129,14 @@ class PIPCDRClusterer(BaseDeepClusterer):
     sigma : float, default=0.001
         PIP's pull toward the nearest neighbour.
     cdr_temperature : float, default=0.1
-        Temperature of the CDR loss (tau of Eq. 7); also the softmax
-        temperature of ``predict_proba`` over cosine similarities to the
-        centroids.
+        Temperature of the CDR loss (tau of Eq. 7) and of the "projection"
+        rule's ``predict_proba``.
     weight : float, default=0.91
         w of Eq. 9.
     momentum : float, default=0.95
-        EMA coefficient of the target network (paper: 0.996 over 1,000
-        epochs, too slow a target at tens of epochs; see Notes).
+        EMA coefficient of the target network (paper: 0.996 over 1,000 epochs).
     recluster_every : int, default=1
-        r: epochs between two spherical k-means runs (the paper finds 1-16
-        equally good).
+        r: epochs between two clusterings (paper: 1-16 equally good).
     queue_size : int, default=0
         Memory queue of past target embeddings that join the batch in CDR
         (0: none); helps small batches with many clusters.
@@ -150,11 +146,19 @@ class PIPCDRClusterer(BaseDeepClusterer):
         Projector and predictor hidden width; None: 4x the features (paper: 4096).
     predictor_lr_factor : float, default=10.0
         The predictor learns this many times faster (as in the paper).
+    prediction_rule : {"spherical_kmeans", "kmeans", "projection"}, \
+default="spherical_kmeans"
+        "spherical_kmeans" (beyond the paper): spherical k-means (10 restarts,
+        the fit's seed) on the training set's target backbone features
+        (``transform``), ``predict_proba`` fuzzy c-means memberships (m=2);
+        "kmeans": Euclidean k-means there; "projection": the paper's rule, the
+        nearest centroid of spherical k-means on the target projections
+        (CDR's space), ``predict_proba`` a softmax at ``cdr_temperature``.
 
     Attributes
     ----------{COMMON_ATTRIBUTES_DOC}
-    cluster_centers_ : ndarray of shape (`n_clusters_`, projection_dim)
-        Unit spherical k-means centroids of the target embeddings.
+    cluster_centers_ : ndarray of shape (n_clusters, n_features_out)
+        The rule's centres ("projection": (`n_clusters_`, projection_dim)).
 
     See Also
     --------
@@ -169,15 +173,11 @@ class PIPCDRClusterer(BaseDeepClusterer):
     x batch/256, cosine decay and 50 warm-up epochs, predictor lr x10, hidden
     4096, projection 256 (an SGD schedule can come through ``callbacks``).
 
-    Measured with the defaults on the CPU, two fits sharing it
-    (``benchmarks/results/images_cpu.md``): 5,000 generated 28x28 digits,
-    40 epochs (10 of warm-up), about 700 s a fit (430 s alone):
-    ``make_large_digits`` 0.968 (0.961 / 0.975, seeds 0-1),
-    ``make_handwritten_digits`` 0.738 (0.744 / 0.625 / 0.844, seeds 0-2);
-    k-means on the pixels 0.585 and 0.359; 8x8 digits 0.921 (0.902 / 0.912
-    / 0.948, seeds 0-2, 200 epochs). EMA 0.99 gave 0.953, 0.667 and 0.926.
-    The method's documentation page gives the decisions taken where the
-    paper is vague and the measurements behind the other defaults.
+    Measured on the CPU (seeds 0-2, ``images_cpu_spaces.md``; 5,000 28x28
+    images at 40 epochs, about 250 s a fit), the default rule against the
+    paper's on the same networks: 8x8 digits 0.949 / 0.923,
+    ``make_large_digits`` 0.967 / 0.958, ``make_handwritten_digits`` 0.804 /
+    0.718 (pixel k-means 0.585, 0.359). More on the method's page.
 
     References
     ----------
@@ -211,6 +211,7 @@ class PIPCDRClusterer(BaseDeepClusterer):
         "projection_dim": [Interval(Integral, 1, None, closed="left")],
         "hidden_dim": [None, Interval(Integral, 1, None, closed="left")],
         "predictor_lr_factor": [Interval(Real, 0, None, closed="neither")],
+        "prediction_rule": [StrOptions({"spherical_kmeans", "kmeans", "projection"})],
     }
 
     def __init__(
@@ -218,8 +219,8 @@ class PIPCDRClusterer(BaseDeepClusterer):
         warmup_epochs="auto", batch_size=64, lr=1e-3, weight_decay=0.0, sigma=0.001,
         cdr_temperature=0.1, weight=0.91, momentum=0.95, recluster_every=1, queue_size=0,
         projection_dim=128, hidden_dim=None, predictor_lr_factor=10.0,
-        augment="auto", device="auto", data_location="auto", distributed="auto",
-        random_state=None, verbose=0, callbacks=None,
+        prediction_rule="spherical_kmeans", augment="auto", device="auto",
+        data_location="auto", distributed="auto", random_state=None, verbose=0, callbacks=None,
     ):
         super().__init__(
             n_clusters, backbone=backbone, image_shape=image_shape, max_epochs=max_epochs,
@@ -236,15 +237,21 @@ class PIPCDRClusterer(BaseDeepClusterer):
         self.projection_dim = projection_dim
         self.hidden_dim = hidden_dim
         self.predictor_lr_factor = predictor_lr_factor
+        self.prediction_rule = prediction_rule
 
     def _derived_settings(self, spec, max_epochs):
         return {"warmup_epochs": stage_length(self.warmup_epochs, max_epochs, 0.25)}
 
+    def _predicts_by_centres(self):
+        return self.prediction_rule != "projection"
+
     def _finalize(self, net, outputs):
-        """Spherical k-means (10 restarts) on the training set's target embeddings."""
-        _, self.cluster_centers_ = fit_centroids(net.module_, outputs["embedding"],
+        """The rule's centres: k-means on the features, or on the projections."""
+        if self._predicts_by_centres():
+            return super()._finalize(net, outputs)
+        _, self.cluster_centers_ = fit_centroids(net.module_, outputs["projection"],
                                                  self.n_clusters, 10, net.method.seed)
-        outputs["proba"] = centroid_proba(torch.from_numpy(outputs["embedding"]),
+        outputs["proba"] = centroid_proba(torch.from_numpy(outputs["projection"]),
                                           net.module_.centroids.cpu(),
                                           self.cdr_temperature).numpy()
         return outputs

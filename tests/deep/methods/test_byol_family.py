@@ -10,7 +10,7 @@ import pytest
 import torch
 from skorch.callbacks import Callback
 
-from skdeepclust import BSCICClusterer, PIPCDRClusterer
+from skdeepclust import BSCICClusterer, PIPCDRClusterer, SphericalKMeans
 from skdeepclust.deep._input import infer_spec
 from skdeepclust.deep.callbacks import centroid_proba, fit_centroids
 from skdeepclust.deep.losses import make_critic
@@ -42,13 +42,40 @@ def test_pipcdr_clusters_blobs_and_predicts_nearest_centroid(blobs):
     assert all(seen is None for seen in labels.seen[:5])
     assert labels.seen[5].shape == (len(X),)
     assert set(labels.seen[-1].tolist()) <= set(range(4))
-    # the prediction rule: nearest unit centroid of the target embedding
-    embedding = model.transform(X)
-    np.testing.assert_allclose(np.linalg.norm(embedding, axis=1), 1.0, rtol=1e-5)
+    # the default rule: spherical k-means on the target network's backbone features
+    features = model.transform(X).astype(np.float64)
+    module = model.net_.module_.eval()
+    with torch.no_grad():
+        target_features = module.target.encoder(model._to_float(torch.as_tensor(X[:5])))
+    target_features = target_features.numpy()
+    np.testing.assert_allclose(features[:5], target_features, rtol=1e-4, atol=1e-5)
+    expected = SphericalKMeans(4, n_init=10, random_state=model.net_.method.seed)
+    np.testing.assert_allclose(model.cluster_centers_,
+                               expected.fit(features).cluster_centers_, rtol=1e-5)
+    unit = features / np.linalg.norm(features, axis=1, keepdims=True)
+    np.testing.assert_array_equal(model.predict(X), (unit @ model.cluster_centers_.T).argmax(1))
+
+
+def test_pipcdr_projection_rule_is_the_nearest_centroid_of_the_target_projection(blobs):
+    X, _ = blobs
+    params = dict(n_clusters=4, max_epochs=4, warmup_epochs=1, batch_size=64, random_state=0)
+    model = PIPCDRClusterer(prediction_rule="projection", **params).fit(X)
+    projection = model.net_.infer_all(X, model._to_float, 128)["projection"]
+    np.testing.assert_allclose(np.linalg.norm(projection, axis=1), 1.0, rtol=1e-5)
+    assert model.cluster_centers_.shape == (4, model.projection_dim)
     np.testing.assert_allclose(np.linalg.norm(model.cluster_centers_, axis=1), 1.0,
                                rtol=1e-5)
-    nearest = (embedding @ model.cluster_centers_.T).argmax(1)
+    nearest = (projection @ model.cluster_centers_.T).argmax(1)
     np.testing.assert_array_equal(nearest, model.predict(X))
+    # predict_proba: the softmax over cosine similarities at cdr_temperature
+    logits = projection[:10] @ model.cluster_centers_.T / model.cdr_temperature
+    softmax = np.exp(logits - logits.max(1, keepdims=True))
+    np.testing.assert_allclose(model.predict_proba(X[:10]),
+                               softmax / softmax.sum(1, keepdims=True), rtol=1e-4)
+    # the rule only post-processes: the default rule's fit trains the same network
+    default = PIPCDRClusterer(**params).fit(X)
+    np.testing.assert_array_equal(default.transform(X), model.transform(X))
+    assert default.cluster_centers_.shape == (4, model.transform(X).shape[1])
 
 
 def test_fit_centroids_writes_unit_centres_and_leaves_unused_slots_zero():
