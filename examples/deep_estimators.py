@@ -20,7 +20,7 @@ from skdeepclust.metrics import clustering_report
 
 CPU = {
     # Paper (GPU): DPACClusterer(backbone="resnet34", pretrain_epochs=1000,
-    #              max_epochs=1200, batch_size=240, lr=1e-4)
+    #              max_epochs=1200, batch_size=240, lr=1e-4, prediction_rule="head")
     "dpac": lambda: sdc.DPACClusterer(n_clusters=10, random_state=0),
     # Paper (GPU): CCClusterer(backbone="resnet34", max_epochs=1000, lr=3e-4)
     "cc": lambda: sdc.CCClusterer(n_clusters=10, max_epochs=150, batch_size=64, random_state=0),
@@ -34,7 +34,8 @@ CPU = {
     "cces": lambda: sdc.CCESClusterer(n_clusters=10, max_epochs=300, batch_size=64,
                                       random_state=0),
     # Paper (GPU): PIPCDRClusterer(backbone="resnet18", max_epochs=1000, warmup_epochs=50,
-    #              batch_size=256, projection_dim=256, hidden_dim=4096)
+    #              batch_size=256, projection_dim=256, hidden_dim=4096,
+    #              prediction_rule="projection")
     "pipcdr": lambda: sdc.PIPCDRClusterer(n_clusters=10, max_epochs=100, batch_size=64,
                                           random_state=0),
     # Paper (GPU): BSCICClusterer(backbone="resnet18", batch_size=64, lr=3e-4)
