@@ -31,25 +31,22 @@ REPORT = HERE / "results" / "images_cpu_spaces.md"
 SPACES = ("online_features", "target_features", "online_projection", "target_projection")
 
 
-def space_outputs(method, module, x):
-    """The method's inference outputs plus the four branch outputs of ``x``."""
-    outputs = method.__class__.inference_outputs(method, module, x)
+def space_outputs(module, x):
+    """The four branch outputs of ``x``: one pass through each network."""
     online_features, online_projection = module.online(x)
     target_features, target_projection = module.target(x)
-    return {**outputs, "online_features": online_features,
-            "online_projection": online_projection,
+    return {"online_features": online_features, "online_projection": online_projection,
             "target_features": target_features, "target_projection": target_projection}
 
 
 def run(method_name, dataset, seed, out):
     import torch
-    from sklearn.cluster import KMeans
 
     sys.path.insert(0, str(HERE))
     from _util import machine_description
     from bench_images import ESTIMATORS, load_dataset
+    from prediction_rules import RULES
 
-    from skdeepclust import SphericalKMeans
     from skdeepclust.metrics import cluster_accuracy
 
     torch.set_num_threads(1)
@@ -63,15 +60,16 @@ def run(method_name, dataset, seed, out):
               "machine": machine_description(),
               "own": round(float(cluster_accuracy(y, model.labels_)), 4)}
     method = model.net_.method
-    method.inference_outputs = lambda module, x: space_outputs(method, module, x)
+    method.inference_outputs = space_outputs
     outputs = model._outputs(images)
-    fit_seed = method.seed  # the seed the estimator's own k-means rules use
+    # the rules as the estimator runs them: 10 restarts seeded with the fit's seed
     for space in SPACES:
         embedding = outputs[space].astype(np.float64)
-        spherical = SphericalKMeans(10, n_init=10, random_state=fit_seed).fit(embedding)
-        euclidean = KMeans(10, n_init=10, random_state=fit_seed).fit(embedding)
-        record[space] = {"spherical": round(float(cluster_accuracy(y, spherical.labels_)), 4),
-                         "kmeans": round(float(cluster_accuracy(y, euclidean.labels_)), 4)}
+        record[space] = {}
+        for key, rule in (("spherical", "spherical_kmeans"), ("kmeans", "kmeans")):
+            prepare, make = RULES[rule]
+            labels = make(10, method.seed).fit_predict(prepare(embedding))
+            record[space][key] = round(float(cluster_accuracy(y, labels)), 4)
     print(json.dumps(record), flush=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "a") as f:

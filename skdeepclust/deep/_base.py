@@ -160,8 +160,10 @@ default="{default}"
         rows and the centres. The head still trains either way."""
 
 
+#: The rules that fit centres on the embedding (``transform``) after training.
+CENTRE_RULES = {"kmeans", "spherical_kmeans"}
 #: The values of ``prediction_rule``: the cluster head, or centres fitted on the embedding.
-PREDICTION_RULES = {"head", "kmeans", "spherical_kmeans"}
+PREDICTION_RULES = {"head"} | CENTRE_RULES
 
 
 KMEANS_CENTERS_DOC = """
@@ -429,7 +431,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         return self._by_prediction_rule(outputs)
 
     def _predicts_by_centres(self):
-        return getattr(self, "prediction_rule", "head") != "head"
+        return getattr(self, "prediction_rule", "head") in CENTRE_RULES
 
     def _spherical_rule(self):
         return getattr(self, "prediction_rule", "head") == "spherical_kmeans"

@@ -7,8 +7,8 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
-from .._base import (COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, MAX_EPOCHS_DOC,
-                     BaseDeepClusterer, stage_length)
+from .._base import (CENTRE_RULES, COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC,
+                     MAX_EPOCHS_DOC, BaseDeepClusterer, stage_length)
 from ..callbacks import Recluster, centroid_proba, fit_centroids
 from ..heads import mlp_head
 from ..losses import ClusterDispersionLoss, PIPLoss
@@ -29,8 +29,13 @@ class _PIPCDRNetwork(nn.Module):
         # the latest pseudo-label clustering, then the "projection" rule's
         self.register_buffer("centroids", torch.zeros(n_clusters, projection_dim))
 
+    def target_outputs(self, x):
+        """The target network's backbone features and normalised projection."""
+        features, projection = self.target(x)
+        return features, F.normalize(projection.float(), dim=1)
+
     def target_embedding(self, x):
-        return F.normalize(self.target(x)[1].float(), dim=1)
+        return self.target_outputs(x)[1]
 
 
 class PIPCDRMethod(BYOLMethod):
@@ -95,9 +100,7 @@ class PIPCDRMethod(BYOLMethod):
                 "cdr": cdr}
 
     def inference_outputs(self, module, x):
-        """The target network's backbone features and normalised projection."""
-        features, projection = module.target(x)
-        projection = F.normalize(projection.float(), dim=1)
+        features, projection = module.target_outputs(x)
         return {"embedding": features, "projection": projection,
                 "proba": centroid_proba(projection, module.centroids,
                                         self.settings.cdr_temperature)}
@@ -211,7 +214,7 @@ default="spherical_kmeans"
         "projection_dim": [Interval(Integral, 1, None, closed="left")],
         "hidden_dim": [None, Interval(Integral, 1, None, closed="left")],
         "predictor_lr_factor": [Interval(Real, 0, None, closed="neither")],
-        "prediction_rule": [StrOptions({"spherical_kmeans", "kmeans", "projection"})],
+        "prediction_rule": [StrOptions(CENTRE_RULES | {"projection"})],
     }
 
     def __init__(
@@ -241,9 +244,6 @@ default="spherical_kmeans"
 
     def _derived_settings(self, spec, max_epochs):
         return {"warmup_epochs": stage_length(self.warmup_epochs, max_epochs, 0.25)}
-
-    def _predicts_by_centres(self):
-        return self.prediction_rule != "projection"
 
     def _finalize(self, net, outputs):
         """The rule's centres: k-means on the features, or on the projections."""
