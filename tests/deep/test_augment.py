@@ -181,3 +181,26 @@ def test_strong_view_uses_its_n_ops():
     zero = A.ImageViews("strokes", strong=True, n_ops=0)(x, gen(1))
     four = A.ImageViews("strokes", strong=True, n_ops=4)(x, gen(1))
     assert not torch.equal(zero, four)
+
+
+def test_strong_view_without_operations_is_the_weak_view_and_a_cutout():
+    # DPAC's default strong view (strong_ops=0): no RandAugment operation, so on
+    # a policy without geometry or noise every pixel is the input's or the
+    # cutout's 0.5, and the changed pixels of each image form one rectangle
+    from dataclasses import replace
+
+    identity = replace(A.AFFINE, name="identity", degrees=0.0, translate=0.0,
+                       scale=(1.0, 1.0), shear=0.0, noise=0.0)
+    x = torch.rand(32, 1, 16, 16) * 0.4  # below the fill, so a filled pixel shows
+    strong = A.ImageViews(identity, strong=True, n_ops=0)(x, gen(3))
+    kept = (strong - x).abs() < 1e-5
+    filled = (strong - 0.5).abs() < 1e-6
+    assert torch.all(kept | filled)
+    assert filled.any()  # some images got a non-empty cutout
+    for mask in filled[:, 0]:
+        rows, cols = mask.any(1).nonzero().flatten(), mask.any(0).nonzero().flatten()
+        if len(rows):  # a filled bounding box is filled everywhere: a rectangle
+            box = mask[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+            assert box.all()
+            # a square of side at most half the image (clipped at the borders)
+            assert max(len(rows), len(cols)) <= 0.5 * 16 + 1

@@ -340,7 +340,7 @@ def test_auto_max_epochs_trains_200000_images_of_28x28(n_samples, sample_shape, 
 
 
 @pytest.mark.parametrize("name, stage, fraction", [
-    ("DPACClusterer", "pretrain_epochs", 0.5), ("C3Clusterer", "pretrain_epochs", 0.75),
+    ("DPACClusterer", "pretrain_epochs", 0.25), ("C3Clusterer", "pretrain_epochs", 0.75),
     ("PIPCDRClusterer", "warmup_epochs", 0.25), ("CCESClusterer", "nn_warmup", 0.25)])
 def test_auto_stage_lengths_are_fractions_of_max_epochs(name, stage, fraction):
     import skdeepclust

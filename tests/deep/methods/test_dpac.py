@@ -95,7 +95,7 @@ def test_pretrain_views_and_strong_ops(pretrain_views, strong_calls):
     count = _CountStrongViews()
     DPACClusterer(n_clusters=10, pretrain_epochs=1, max_epochs=1, batch_size=64,
                   random_state=0, callbacks=[count]).fit(images[:128])
-    assert count.n_ops == 1  # the default (measured, see the docstring's Notes)
+    assert count.n_ops == 0  # the default (measured, see the docstring's Notes)
     assert count.stages.count("pretrain") == 0  # two weak views by default
 
 
