@@ -147,8 +147,9 @@ class DPACClusterer(BaseDeepClusterer):
         self-labeling stage.
     strong_ops : int, default=0
         RandAugment-like operations per image of the strong view (paper: 4;
-        see Notes); 0 leaves the weak view and a cutout. Used by the built-in image views (``augment`` a policy
-        name or "auto"); ignored for tabular data and a callable ``augment``.
+        see Notes); 0 leaves the weak view and a cutout. Used by the
+        built-in image views (``augment`` a policy name or "auto"); ignored
+        for tabular data and a callable ``augment``.
     pretrain_views : {{"weak_weak", "weak_strong"}}, default="weak_weak"
         Views of the pre-training stage: two weak views (plain SimCLR), or a
         weak and a strong view as the paper describes them (see Notes).
