@@ -13,6 +13,14 @@ def gen(seed=0):
     return torch.Generator().manual_seed(seed)
 
 
+def identity_policy():
+    """The "affine" policy with no geometry and no noise: views equal their input."""
+    from dataclasses import replace
+
+    return replace(A.AFFINE, name="identity", degrees=0.0, translate=0.0, scale=(1.0, 1.0),
+                   shear=0.0, noise=0.0)
+
+
 def test_identity_crop_is_identity():
     x = torch.rand(4, 3, 16, 16)
     theta = A.resized_crop_theta(4, (1.0, 1.0), (1.0, 1.0), 0.0, gen(), "cpu")
@@ -163,17 +171,14 @@ def test_strokes_policy_never_mirrors_and_crops_mildly():
 
 
 def test_policy_overrides_and_custom_policy():
-    from dataclasses import replace
-
     views = A.ImageViews("simclr", crop=False, blur=True)
     assert views.policy.crop_scale is None and views.policy.blur_min_size == 0
     # the module constants are left unchanged
     assert A.SIMCLR.crop_scale == (0.2, 1.0)
-    mine = replace(A.AFFINE, name="mine", degrees=0.0, translate=0.0, scale=(1.0, 1.0),
-                   shear=0.0, noise=0.0)
     x = torch.rand(4, 1, 16, 16)
     # no geometry and no noise left: the identity up to resampling
-    np.testing.assert_allclose(A.ImageViews(mine)(x, gen()).numpy(), x.numpy(), atol=1e-5)
+    np.testing.assert_allclose(A.ImageViews(identity_policy())(x, gen()).numpy(), x.numpy(),
+                               atol=1e-5)
 
 
 def test_strong_view_uses_its_n_ops():
@@ -187,12 +192,8 @@ def test_strong_view_without_operations_is_the_weak_view_and_a_cutout():
     # DPAC's default strong view (strong_ops=0): no RandAugment operation, so on
     # a policy without geometry or noise every pixel is the input's or the
     # cutout's 0.5, and the changed pixels of each image form one rectangle
-    from dataclasses import replace
-
-    identity = replace(A.AFFINE, name="identity", degrees=0.0, translate=0.0,
-                       scale=(1.0, 1.0), shear=0.0, noise=0.0)
     x = torch.rand(32, 1, 16, 16) * 0.4  # below the fill, so a filled pixel shows
-    strong = A.ImageViews(identity, strong=True, n_ops=0)(x, gen(3))
+    strong = A.ImageViews(identity_policy(), strong=True, n_ops=0)(x, gen(3))
     kept = (strong - x).abs() < 1e-5
     filled = (strong - 0.5).abs() < 1e-6
     assert torch.all(kept | filled)
