@@ -38,7 +38,7 @@ from ._parallel import (
 )
 from .augment import VIEW_POLICIES, ViewPolicy, Views, default_view_makers
 from .backbones import BACKBONES, Standardize, build_backbone
-from .callbacks import EpochLog, StageLearningRate
+from .callbacks import EpochLog, LearningRateSchedule
 
 # Shared docstring pieces for the subclasses' Parameters sections.
 COMMON_PARAMETERS_DOC = """
@@ -66,6 +66,13 @@ COMMON_PARAMETERS_DOC = """
         Adam learning rate.
     weight_decay : float
         Adam weight decay.
+    lr_anneal : float in [0, 1]
+        Beyond the papers, which train at a constant rate: over this last
+        fraction of the epochs the learning rate falls along a half cosine
+        towards zero (0.5: constant for the first half, then annealed), so
+        that the features the prediction rule reads settle instead of ending
+        wherever the last steps left them. 0 keeps every rate constant; set
+        0 when a learning-rate scheduler comes through ``callbacks``.
     augment : "auto", "simclr", "crop_affine", "affine", "strokes", ViewPolicy \
             or callable, default="auto"
         How views are made: batched per-sample random views on the device.
@@ -342,7 +349,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     _auto_image_backbone = "convnet2"
 
     def __init__(self, n_clusters, *, backbone, image_shape, max_epochs, batch_size, lr,
-                 weight_decay, augment, device, data_location, distributed, random_state,
+                 weight_decay, lr_anneal, augment, device, data_location, distributed, random_state,
                  verbose, callbacks):
         # the parameters every deep estimator has (documented in
         # COMMON_PARAMETERS_DOC); a subclass's explicit signature gives the
@@ -354,6 +361,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         self.batch_size = batch_size
         self.lr = lr
         self.weight_decay = weight_decay
+        self.lr_anneal = lr_anneal
         self.augment = augment
         self.device = device
         self.data_location = data_location
@@ -370,6 +378,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 2, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "lr_anneal": [Interval(Real, 0, 1, closed="both")],
         "augment": [StrOptions({"auto"} | set(VIEW_POLICIES)), ViewPolicy, callable],
         "device": [StrOptions({"auto"}), str, torch.device],
         "data_location": [StrOptions({"auto", "device", "host"})],
@@ -624,7 +633,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
                 # BatchNorm over the global batch, as one process would compute it
                 to_global_batch_norm(module)
             weak, strong = self._view_makers(spec, mean, std)
-            callbacks = [("epoch_log", EpochLog()), ("stage_lr", StageLearningRate())]
+            callbacks = [("epoch_log", EpochLog()), ("lr_schedule", LearningRateSchedule())]
             callbacks += list(method.callbacks())
             if verbose:
                 callbacks.append(("progress_bar", ProgressBar(

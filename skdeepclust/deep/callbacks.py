@@ -1,14 +1,16 @@
 """skorch callbacks of the deep clustering framework.
 
 ``EpochLog`` (always on) writes per-epoch loss terms, the stage and the
-throughput into the history; ``StageLearningRate`` (always on) switches the
-learning rate between training stages; ``ClusteringScore`` scores the clustering of a labelled
+throughput into the history; ``LearningRateSchedule`` (always on) switches
+the learning rate between training stages and anneals it over the last
+epochs; ``ClusteringScore`` scores the clustering of a labelled
 set after every epoch, for monitoring and for the accuracy-per-epoch plots of
 the benchmarks. ``ema_update`` is the momentum-target update the BYOL-style
 methods run in their ``after_step``; ``Recluster`` gives PIPCDR its
 pseudo-labels and centroids from spherical k-means.
 """
 
+import math
 import time
 
 import numpy as np
@@ -62,21 +64,42 @@ class EpochLog(Callback):
         self._sums, self._counts = {}, {}
 
 
-class StageLearningRate(Callback):
-    """Set the optimiser's learning rate when a training stage begins.
+def anneal_scale(epoch, total_epochs, fraction):
+    """The learning-rate multiplier of epoch ``epoch`` (from 0) of ``total_epochs``.
 
-    Stages named in the method's ``stage_learning_rates()`` get that rate;
-    the others get the net's ``lr`` (C3 fine-tunes at 1e-5 after CC at the
-    estimator's rate, for example).
+    1 until the last ``fraction`` of the epochs, then a half cosine
+    ``(1 + cos(pi * (epoch - start) / (total_epochs - start))) / 2`` with
+    ``start = (1 - fraction) * total_epochs``: 1 at ``start``, above 0 in the
+    last epoch. ``fraction=0`` keeps 1 throughout.
+    """
+    start = (1.0 - fraction) * total_epochs
+    if fraction <= 0 or epoch < start:
+        return 1.0
+    return 0.5 * (1.0 + math.cos(math.pi * (epoch - start) / (total_epochs - start)))
+
+
+class LearningRateSchedule(Callback):
+    """Set each epoch's learning rate: the stage's rate, annealed at the end.
+
+    A stage named in the method's ``stage_learning_rates()`` trains at that
+    rate, the others at the net's ``lr`` (C3 fine-tunes at 1e-5 after CC at
+    the estimator's rate, for example); over the last ``lr_anneal`` fraction
+    of all epochs the rate is scaled by :func:`anneal_scale`. Parameter
+    groups keep their ``lr_factor`` (BYOL's faster predictor). The rate is
+    only written when a stage rate or the anneal applies, so that a
+    scheduler among the user's callbacks keeps control otherwise.
     """
 
     def on_epoch_begin(self, net, **kwargs):
-        rates = net.method.stage_learning_rates()
-        if not rates:
+        method = net.method
+        rates = method.stage_learning_rates()
+        fraction = getattr(method.settings, "lr_anneal", 0.0)
+        scale = anneal_scale(net.epoch, method.total_epochs, fraction)
+        if not rates and scale == 1.0:
             return
-        lr = rates.get(net.method.stage(net.epoch), net.lr)
+        lr = rates.get(method.stage(net.epoch), net.lr)
         for group in net.optimizer_.param_groups:
-            group["lr"] = lr * group.get("lr_factor", 1.0)
+            group["lr"] = lr * scale * group.get("lr_factor", 1.0)
 
 
 @torch.no_grad()

@@ -12,8 +12,9 @@ from skdeepclust import CCClusterer, DPACClusterer
 from skdeepclust.datasets import load_digit_images
 from skdeepclust.deep import TrainingDiverged
 from skdeepclust.deep._input import infer_spec
+from skdeepclust.deep.callbacks import anneal_scale
 
-from ._helpers import InterruptAt
+from ._helpers import InterruptAt, Record
 
 TINY = dict(pretrain_epochs=1, max_epochs=2, batch_size=32, random_state=0)
 
@@ -422,3 +423,64 @@ def test_spherical_kmeans_prediction_rule_labels_by_the_largest_cosine(blobs):
                             prediction_rule="kmeans").fit(X)
     np.testing.assert_array_equal(euclidean.transform(X), model.transform(X))
     assert not np.allclose(np.linalg.norm(euclidean.cluster_centers_, axis=1), 1.0)
+
+
+def _half_cosine_reference(total_epochs, fraction):
+    """The anneal of ``lr_anneal``, written out: constant, then half a cosine period."""
+    start = (1 - fraction) * total_epochs
+    scales = []
+    for epoch in range(total_epochs):
+        if fraction == 0 or epoch < start:
+            scales.append(1.0)
+        else:
+            progress = (epoch - start) / (total_epochs - start)
+            scales.append((1 + np.cos(np.pi * progress)) / 2)
+    return scales
+
+
+@pytest.mark.parametrize("total_epochs, fraction", [(8, 0.5), (40, 0.5), (10, 1.0),
+                                                     (7, 0.3), (5, 0.0)])
+def test_anneal_scale_follows_a_half_cosine(total_epochs, fraction):
+    scales = [anneal_scale(epoch, total_epochs, fraction) for epoch in range(total_epochs)]
+    assert scales == pytest.approx(_half_cosine_reference(total_epochs, fraction))
+    assert all(0 < s <= 1 for s in scales)
+    # by hand: 8 epochs, last half annealed -> 1, 1, 1, 1, 1, (1 + cos(pi/4)) / 2, 0.5, ...
+    eighth = [anneal_scale(epoch, 8, 0.5) for epoch in range(8)]
+    assert eighth[:5] == [1.0] * 5
+    assert eighth[6] == pytest.approx(0.5)
+    assert eighth[5] == pytest.approx((1 + np.sqrt(0.5)) / 2)
+
+
+def test_lr_anneal_lowers_the_rate_over_the_last_epochs(blobs):
+    X, _ = blobs
+    lr = Record(lambda net: net.optimizer_.param_groups[0]["lr"])
+    CCClusterer(n_clusters=3, max_epochs=4, batch_size=32, lr=1e-3, lr_anneal=0.5,
+                random_state=0, callbacks=[lr]).fit(X)
+    assert lr.seen == pytest.approx([1e-3, 1e-3, 1e-3, 0.5e-3])
+    lr = Record(lambda net: net.optimizer_.param_groups[0]["lr"])
+    CCClusterer(n_clusters=3, max_epochs=4, batch_size=32, lr=1e-3, lr_anneal=0.0,
+                random_state=0, callbacks=[lr]).fit(X)
+    assert lr.seen == [1e-3] * 4
+
+
+def test_lr_anneal_keeps_the_predictor_faster(blobs):
+    # PIPCDR's predictor group learns lr_factor (10) times faster throughout
+    X, _ = blobs
+    rates = Record(lambda net: sorted(g["lr"] for g in net.optimizer_.param_groups))
+    sdc.PIPCDRClusterer(n_clusters=3, max_epochs=4, warmup_epochs=1, batch_size=32, lr=1e-3,
+                        lr_anneal=0.5, random_state=0, callbacks=[rates]).fit(X)
+    assert [high for _, high in rates.seen] == pytest.approx([1e-2, 1e-2, 1e-2, 0.5e-2])
+    assert all(high == pytest.approx(10 * low) for low, high in rates.seen)
+
+
+def test_a_users_scheduler_keeps_control_without_the_anneal(blobs):
+    from skorch.callbacks import LRScheduler
+    from torch.optim.lr_scheduler import StepLR
+
+    X, _ = blobs
+    lr = Record(lambda net: net.optimizer_.param_groups[0]["lr"])
+    halve = LRScheduler(policy=StepLR, step_size=1, gamma=0.5)
+    CCClusterer(n_clusters=3, max_epochs=3, batch_size=32, lr=1e-3, lr_anneal=0.0,
+                random_state=0, callbacks=[halve, lr]).fit(X)
+    # StepLR steps at each epoch's end, before Record reads; nothing resets it
+    assert lr.seen == pytest.approx([0.5e-3, 0.25e-3, 0.125e-3])

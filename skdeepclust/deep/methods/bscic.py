@@ -212,7 +212,7 @@ class BSCICClusterer(BaseDeepClusterer):
 
     def __init__(
         self, n_clusters=8, *, backbone="auto", image_shape=None, max_epochs="auto",
-        batch_size=64, lr=1e-3, weight_decay=0.0,
+        batch_size=64, lr=1e-3, weight_decay=0.0, lr_anneal=0.0,
         loss_weights="auto", off_diagonal_weight=1.0, momentum=0.99,
         gradient_penalty=10.0, critic_lr=3e-4, critic_betas=(0.9, 0.999), n_critic=1,
         balance_weight=0.0, prediction_rule="kmeans",
@@ -221,7 +221,8 @@ class BSCICClusterer(BaseDeepClusterer):
     ):
         super().__init__(
             n_clusters, backbone=backbone, image_shape=image_shape, max_epochs=max_epochs,
-            batch_size=batch_size, lr=lr, weight_decay=weight_decay, augment=augment,
+            batch_size=batch_size, lr=lr, weight_decay=weight_decay, lr_anneal=lr_anneal,
+            augment=augment,
             device=device, data_location=data_location, distributed=distributed,
             random_state=random_state, verbose=verbose, callbacks=callbacks)
         self.loss_weights = loss_weights

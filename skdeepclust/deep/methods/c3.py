@@ -179,14 +179,15 @@ class C3Clusterer(BaseDeepClusterer):
     def __init__(
         self, n_clusters=8, *, backbone="auto", image_shape=None, pretrain_epochs="auto",
         max_epochs="auto", batch_size=64, lr=1e-3, finetune_lr=1e-4,
-        finetune_batch_size=None, weight_decay=0.0, init=None, zeta=0.6, gamma=0.1,
+        finetune_batch_size=None, weight_decay=0.0, lr_anneal=0.5, init=None, zeta=0.6, gamma=0.1,
         instance_temperature=0.5, cluster_temperature=1.0, prediction_rule="spherical_kmeans",
         augment="auto", device="auto", data_location="auto", distributed="auto",
         random_state=None, verbose=0, callbacks=None,
     ):
         super().__init__(
             n_clusters, backbone=backbone, image_shape=image_shape, max_epochs=max_epochs,
-            batch_size=batch_size, lr=lr, weight_decay=weight_decay, augment=augment,
+            batch_size=batch_size, lr=lr, weight_decay=weight_decay, lr_anneal=lr_anneal,
+            augment=augment,
             device=device, data_location=data_location, distributed=distributed,
             random_state=random_state, verbose=verbose, callbacks=callbacks)
         self.pretrain_epochs = pretrain_epochs

@@ -210,7 +210,7 @@ class CCESClusterer(BaseDeepClusterer):
 
     def __init__(
         self, n_clusters=8, *, backbone="auto", image_shape=None, max_epochs="auto",
-        batch_size=64, lr=1e-3, weight_decay=0.0, instance_temperature=0.5,
+        batch_size=64, lr=1e-3, weight_decay=0.0, lr_anneal=0.5, instance_temperature=0.5,
         cluster_temperature=1.0, support_size=65536, nearest_neighbors=False,
         nn_warmup="auto", crop="contrastive", loc_interval=20, crop_warmup=20,
         box_threshold=0.1, prediction_rule="spherical_kmeans",
@@ -219,7 +219,8 @@ class CCESClusterer(BaseDeepClusterer):
     ):
         super().__init__(
             n_clusters, backbone=backbone, image_shape=image_shape, max_epochs=max_epochs,
-            batch_size=batch_size, lr=lr, weight_decay=weight_decay, augment=augment,
+            batch_size=batch_size, lr=lr, weight_decay=weight_decay, lr_anneal=lr_anneal,
+            augment=augment,
             device=device, data_location=data_location, distributed=distributed,
             random_state=random_state, verbose=verbose, callbacks=callbacks)
         self.instance_temperature = instance_temperature

@@ -228,7 +228,7 @@ class DPACClusterer(BaseDeepClusterer):
     def __init__(
         self, n_clusters=8, *, backbone="auto", image_shape=None, pretrain_epochs="auto",
         max_epochs="auto", self_labeling_epochs=0, batch_size=64, lr=1e-3,
-        weight_decay=1e-4, m=1.03, temperature=0.5, objective="opa",
+        weight_decay=1e-4, lr_anneal=0.0, m=1.03, temperature=0.5, objective="opa",
         confidence_threshold=0.95, strong_ops=0, pretrain_views="weak_weak",
         pretrain_batch_size=None, prediction_rule="spherical_kmeans",
         augment="auto", device="auto", data_location="auto", distributed="auto",
@@ -236,7 +236,8 @@ class DPACClusterer(BaseDeepClusterer):
     ):
         super().__init__(
             n_clusters, backbone=backbone, image_shape=image_shape, max_epochs=max_epochs,
-            batch_size=batch_size, lr=lr, weight_decay=weight_decay, augment=augment,
+            batch_size=batch_size, lr=lr, weight_decay=weight_decay, lr_anneal=lr_anneal,
+            augment=augment,
             device=device, data_location=data_location, distributed=distributed,
             random_state=random_state, verbose=verbose, callbacks=callbacks)
         self.pretrain_epochs = pretrain_epochs

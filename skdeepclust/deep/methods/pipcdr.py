@@ -219,7 +219,7 @@ default="spherical_kmeans"
 
     def __init__(
         self, n_clusters=8, *, backbone="auto", image_shape=None, max_epochs="auto",
-        warmup_epochs="auto", batch_size=64, lr=1e-3, weight_decay=0.0, sigma=0.001,
+        warmup_epochs="auto", batch_size=64, lr=1e-3, weight_decay=0.0, lr_anneal=0.0, sigma=0.001,
         cdr_temperature=0.1, weight=0.91, momentum=0.95, recluster_every=1, queue_size=0,
         projection_dim=128, hidden_dim=None, predictor_lr_factor=10.0,
         prediction_rule="spherical_kmeans", augment="auto", device="auto",
@@ -227,7 +227,8 @@ default="spherical_kmeans"
     ):
         super().__init__(
             n_clusters, backbone=backbone, image_shape=image_shape, max_epochs=max_epochs,
-            batch_size=batch_size, lr=lr, weight_decay=weight_decay, augment=augment,
+            batch_size=batch_size, lr=lr, weight_decay=weight_decay, lr_anneal=lr_anneal,
+            augment=augment,
             device=device, data_location=data_location, distributed=distributed,
             random_state=random_state, verbose=verbose, callbacks=callbacks)
         self.warmup_epochs = warmup_epochs

@@ -34,7 +34,8 @@ def test_c3_positive_count_grows_and_learning_rate_switches(blobs):
     X, _ = blobs
     lr = Record(lambda net: net.optimizer_.param_groups[0]["lr"])
     model = C3Clusterer(n_clusters=4, pretrain_epochs=5, max_epochs=20, batch_size=64,
-                        lr=1e-3, finetune_lr=1e-3, random_state=0, callbacks=[lr])
+                        lr=1e-3, finetune_lr=1e-3, lr_anneal=0.0, random_state=0,
+                        callbacks=[lr])
     model.fit(X)
     positives = [h["positives_per_sample"] for h in model.history_ if h["stage"] == "c3"]
     assert len(positives) == 15
@@ -43,8 +44,18 @@ def test_c3_positive_count_grows_and_learning_rate_switches(blobs):
 
     lr = Record(lambda net: net.optimizer_.param_groups[0]["lr"])
     C3Clusterer(n_clusters=4, pretrain_epochs=2, max_epochs=4, batch_size=64,
-                finetune_lr=1e-5, random_state=0, callbacks=[lr]).fit(X)
+                finetune_lr=1e-5, lr_anneal=0.0, random_state=0, callbacks=[lr]).fit(X)
     assert lr.seen == [1e-3, 1e-3, 1e-5, 1e-5]
+
+
+def test_c3_anneal_scales_the_stage_rate(blobs):
+    # the anneal (last half of 4 epochs: scales 1, 1, 1, cos(pi / 2) = 0.5)
+    # multiplies whichever rate the stage trains at
+    X, _ = blobs
+    lr = Record(lambda net: net.optimizer_.param_groups[0]["lr"])
+    C3Clusterer(n_clusters=4, pretrain_epochs=2, max_epochs=4, batch_size=64, lr=1e-3,
+                finetune_lr=1e-5, lr_anneal=0.5, random_state=0, callbacks=[lr]).fit(X)
+    assert lr.seen == pytest.approx([1e-3, 1e-3, 1e-5, 0.5e-5])
 
 
 def test_c3_second_stage_leaves_the_cluster_head_alone(blobs):
@@ -62,8 +73,8 @@ def test_c3_stage_uses_its_own_batch_size_and_history_runs_on(blobs):
     batches = Record(lambda net: (len(net.history[-1]["batches"]), net.batch_size))
     lr = Record(lambda net: net.optimizer_.param_groups[0]["lr"])
     model = C3Clusterer(n_clusters=4, pretrain_epochs=2, max_epochs=5, batch_size=64,
-                        finetune_batch_size=32, finetune_lr=1e-5, random_state=0,
-                        callbacks=[batches, lr]).fit(X)
+                        finetune_batch_size=32, finetune_lr=1e-5, lr_anneal=0.0,
+                        random_state=0, callbacks=[batches, lr]).fit(X)
     assert batches.seen == [(3, 64)] * 2 + [(7, 32)] * 3
     assert [h["epoch"] for h in model.history_] == [1, 2, 3, 4, 5]
     assert [h["stage"] for h in model.history_] == ["cc"] * 2 + ["c3"] * 3
