@@ -179,7 +179,7 @@ class C3Clusterer(BaseDeepClusterer):
     def __init__(
         self, n_clusters=8, *, backbone="auto", image_shape=None, pretrain_epochs="auto",
         max_epochs="auto", batch_size=64, lr=1e-3, finetune_lr=1e-4,
-        finetune_batch_size=None, weight_decay=0.0, lr_anneal=0.5, init=None, zeta=0.6, gamma=0.1,
+        finetune_batch_size=None, weight_decay=0.0, lr_anneal=0.0, init=None, zeta=0.6, gamma=0.1,
         instance_temperature=0.5, cluster_temperature=1.0, prediction_rule="spherical_kmeans",
         augment="auto", device="auto", data_location="auto", distributed="auto",
         random_state=None, verbose=0, callbacks=None,
