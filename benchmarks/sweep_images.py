@@ -200,7 +200,10 @@ _CPU_HEADER = (
     "fits and scores) before it took views and embedding curves: their 'k-means "
     "emb.' is the last point of the embedding curve (3 k-means restarts, not 10), "
     "and their '-cosine' variant added skorch's `LRScheduler(CosineAnnealingLR, "
-    "T_max=40)` to the callbacks.\n")
+    "T_max=40)` to the callbacks. 'tail0.5' variants (`results48-50`) ran at the "
+    "constant-rate defaults of their time with the runner's `lr_tail` anneal of "
+    "the second half, the estimators' `lr_anneal=0.5` of today; "
+    "'host2-constant-lr' ones are today's CC and CCES at `lr_anneal=0`.\n")
 
 
 def report(records="images_gpu"):
