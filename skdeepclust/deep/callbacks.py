@@ -70,12 +70,15 @@ def anneal_scale(epoch, total_epochs, fraction):
     1 until the last ``fraction`` of the epochs, then a half cosine
     ``(1 + cos(pi * (epoch - start) / (total_epochs - start))) / 2`` with
     ``start = (1 - fraction) * total_epochs``: 1 at ``start``, above 0 in the
-    last epoch. ``fraction=0`` keeps 1 throughout.
+    last epoch, and 0 from ``total_epochs`` on (an epoch past the end, as when
+    ``net_.partial_fit`` continues a fit, does not wind the cosine back up).
+    ``fraction=0`` keeps 1 throughout.
     """
     start = (1.0 - fraction) * total_epochs
     if fraction <= 0 or epoch < start:
         return 1.0
-    return 0.5 * (1.0 + math.cos(math.pi * (epoch - start) / (total_epochs - start)))
+    progress = min((epoch - start) / (total_epochs - start), 1.0)
+    return 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
 class LearningRateSchedule(Callback):

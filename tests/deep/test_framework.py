@@ -449,6 +449,8 @@ def test_anneal_scale_follows_a_half_cosine(total_epochs, fraction):
     assert eighth[:5] == [1.0] * 5
     assert eighth[6] == pytest.approx(0.5)
     assert eighth[5] == pytest.approx((1 + np.sqrt(0.5)) / 2)
+    # past the end the rate stays at the floor instead of rising with the cosine
+    assert [anneal_scale(epoch, 8, 0.5) for epoch in (8, 9, 12)] == [0.0, 0.0, 0.0]
 
 
 def test_lr_anneal_lowers_the_rate_over_the_last_epochs(blobs):
