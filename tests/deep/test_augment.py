@@ -205,3 +205,27 @@ def test_strong_view_without_operations_is_the_weak_view_and_a_cutout():
             assert box.all()
             # a square of side at most half the image (clipped at the borders)
             assert max(len(rows), len(cols)) <= 0.5 * 16 + 1
+
+
+def test_random_invert_negates_a_fraction_p_of_the_images_each_whole():
+    x = torch.rand(2000, 3, 4, 4)
+    out = A.random_invert(x, 0.3, gen())
+    negated = torch.isclose(out, 1.0 - x).flatten(1).all(1)
+    kept = (out == x).flatten(1).all(1)
+    # every image is either its negative or itself, never a mix of the two
+    assert torch.all(negated ^ kept)
+    assert 0.27 < negated.float().mean().item() < 0.33
+    assert torch.equal(A.random_invert(x, 0.0, gen()), x)
+    np.testing.assert_allclose(A.random_invert(x, 1.0, gen()).numpy(), 1.0 - x.numpy())
+
+
+def test_invert_p_in_a_policy_gives_negative_views_and_is_off_in_named_policies():
+    from dataclasses import replace
+
+    x = torch.rand(400, 1, 16, 16) * 0.3  # dark images: a negative is bright
+    inverting = replace(identity_policy(), invert_p=0.5)
+    out = A.ImageViews(inverting)(x, gen(2))
+    bright = out.mean((1, 2, 3)) > 0.5
+    assert 0.4 < bright.float().mean().item() < 0.6
+    np.testing.assert_allclose(out[bright].numpy(), 1.0 - x[bright].numpy(), atol=1e-5)
+    assert all(policy.invert_p == 0.0 for policy in A.VIEW_POLICIES.values())

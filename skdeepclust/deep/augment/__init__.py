@@ -39,6 +39,7 @@ from .photometric import (
     gaussian_noise,
     grayscale,
     random_grayscale,
+    random_invert,
 )
 from .policies import (
     AFFINE,
@@ -63,6 +64,6 @@ __all__ = [
     "TabularViews", "ViewPolicy", "Views", "affine_theta", "auto_policy",
     "boxes_from_feature_maps", "color_jitter", "compose_theta", "contrastive_crop_theta",
     "cutout", "default_view_makers", "gaussian_blur", "gaussian_noise", "grayscale",
-    "rand_augment", "random_grayscale", "resolve_policy",
+    "rand_augment", "random_grayscale", "random_invert", "resolve_policy",
     "resized_crop_theta", "warp",
 ]

@@ -70,6 +70,17 @@ def random_grayscale(x, p, generator):
     return _blend(apply, grayscale(x).expand_as(x), x)
 
 
+def random_invert(x, p, generator):
+    """Replace each image by its negative ``1 - x`` with probability ``p``.
+
+    For images whose polarity is a nuisance (light ink on dark ground as
+    often as dark on light, as in street numbers): a view and its negative
+    then count as the same sample.
+    """
+    apply = _bernoulli(x.shape[0], p, generator, x.device)
+    return _blend(apply, 1.0 - x, x)
+
+
 def gaussian_blur(x, sigma_range, p, generator):
     """Per-image Gaussian blur (sigma ~ U(sigma_range)) with probability ``p``.
 

@@ -37,6 +37,10 @@ class ViewPolicy:
         too.
     grayscale_p : float
         Probability that a colour image is turned grey.
+    invert_p : float
+        Probability that an image is replaced by its negative ``1 - x``
+        (after the colour jitter and grayscale), for data whose polarity is a
+        nuisance; 0 in every named policy.
     blur_min_size : int or None
         Gaussian blur (p=0.5, sigma 0.1-2) for images at least this many
         pixels on a side; None means never.
@@ -55,6 +59,7 @@ class ViewPolicy:
     jitter_p: float = 0.8
     gray_jitter: bool = False
     grayscale_p: float = 0.2
+    invert_p: float = 0.0
     blur_min_size: int = None
     noise: float = 0.0
 

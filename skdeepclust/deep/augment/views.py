@@ -7,7 +7,8 @@ import torch
 from ._sampling import _rand, _randn
 from .contrastive_crop import contrastive_crop_theta
 from .geometry import affine_theta, compose_theta, resized_crop_theta, warp
-from .photometric import color_jitter, gaussian_blur, gaussian_noise, random_grayscale
+from .photometric import (color_jitter, gaussian_blur, gaussian_noise, random_grayscale,
+                          random_invert)
 from .policies import auto_policy, resolve_policy
 from .randaugment import rand_augment
 
@@ -96,6 +97,8 @@ class ImageViews:
         if channels == 3 or policy.gray_jitter:
             x = color_jitter(x, *policy.jitter, policy.jitter_p, generator)
             x = random_grayscale(x, policy.grayscale_p, generator)
+        if policy.invert_p:  # drawn only when asked: other policies keep their streams
+            x = random_invert(x, policy.invert_p, generator)
         if policy.blur_min_size is not None and min(height, width) >= policy.blur_min_size:
             x = gaussian_blur(x, (0.1, 2.0), 0.5, generator)
         if policy.noise:
