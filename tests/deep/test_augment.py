@@ -1,5 +1,6 @@
 """Batched per-sample views."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -228,4 +229,41 @@ def test_invert_p_in_a_policy_gives_negative_views_and_is_off_in_named_policies(
     bright = out.mean((1, 2, 3)) > 0.5
     assert 0.4 < bright.float().mean().item() < 0.6
     np.testing.assert_allclose(out[bright].numpy(), 1.0 - x[bright].numpy(), atol=1e-5)
-    assert all(policy.invert_p == 0.0 for policy in A.VIEW_POLICIES.values())
+    # only the colour-invariant policy inverts
+    assert {name for name, policy in A.VIEW_POLICIES.items() if policy.invert_p} == {
+        "colour_invariant"}
+
+
+def test_colour_invariant_policy_never_mirrors_and_greys_or_inverts_half_the_views():
+    policy = A.resolve_policy("colour_invariant")
+    assert policy.flip_p == 0.0 and policy.crop_scale == A.CROP_AFFINE.crop_scale
+    assert policy.grayscale_p == 0.5 and policy.invert_p == 0.5
+    # a red half and a blue half, geometry and jitter off: about half of the
+    # views are grey (equal channels), a quarter coloured negatives
+    x = torch.zeros(2000, 3, 32, 32)
+    x[:, 2] = 0.6
+    x[:, :, :, :16] = torch.tensor([0.8, 0.1, 0.1]).view(1, 3, 1, 1)
+    out = A.ImageViews(dataclasses.replace(policy, crop_scale=None, degrees=None, shear=0.0,
+                                           jitter_p=0.0))(x, gen(4))
+    grey = (out.max(dim=1).values - out.min(dim=1).values).amax((1, 2)) < 1e-5
+    assert 0.45 < grey.float().mean().item() < 0.55
+    negative = (out[:, 0, 0, 0] - (1 - x[:, 0, 0, 0])).abs() < 1e-5
+    assert 0.2 < (negative & ~grey).float().mean().item() < 0.3
+
+
+def test_estimators_accept_every_policy_name_and_train_with_it():
+    from skdeepclust import CCClusterer
+
+    from skorch.callbacks import Callback
+
+    class SeePolicies(Callback):
+        def on_epoch_begin(self, net, **kwargs):
+            self.seen = (net.views_.weak_maker.policy, net.views_.strong_maker.policy)
+
+    images = np.random.default_rng(0).integers(0, 256, (64, 20, 20, 3), dtype=np.uint8)
+    spy = SeePolicies()
+    CCClusterer(n_clusters=2, max_epochs=1, batch_size=32, random_state=0,
+                augment="colour_invariant", callbacks=[spy]).fit(images)
+    assert spy.seen == (A.COLOUR_INVARIANT, A.COLOUR_INVARIANT)
+    with pytest.raises(ValueError, match="augment"):
+        CCClusterer(n_clusters=2, augment="colour").fit(images)

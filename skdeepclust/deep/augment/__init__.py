@@ -17,7 +17,7 @@ Policies
 A view's recipe is a frozen :class:`ViewPolicy`; ``augment="<name>"`` on any
 deep estimator picks one of :data:`VIEW_POLICIES` (their numbers are in the
 constants' comments: :data:`SIMCLR`, :data:`AFFINE`, :data:`CROP_AFFINE`,
-:data:`STROKES`), and
+:data:`STROKES`, :data:`COLOUR_INVARIANT`), and
 ``augment="auto"`` picks by :func:`auto_policy`. ``strong=True`` adds a
 RandAugment-like step: after the policy's geometric transform, each image gets
 ``n_ops`` operations drawn from rotate, shear, translate, brightness, contrast,
@@ -43,6 +43,7 @@ from .photometric import (
 )
 from .policies import (
     AFFINE,
+    COLOUR_INVARIANT,
     CROP_AFFINE,
     SIMCLR,
     STROKES,
@@ -59,8 +60,8 @@ from .randaugment import (
 from .views import ImageViews, TabularViews, Views, default_view_makers
 
 __all__ = [
-    "AFFINE", "CROP_AFFINE", "ContrastiveCropBoxes", "RAND_AUGMENT_OPS", "SIMCLR", "STROKES",
-    "VIEW_POLICIES", "ImageViews",
+    "AFFINE", "COLOUR_INVARIANT", "CROP_AFFINE", "ContrastiveCropBoxes", "RAND_AUGMENT_OPS",
+    "SIMCLR", "STROKES", "VIEW_POLICIES", "ImageViews",
     "TabularViews", "ViewPolicy", "Views", "affine_theta", "auto_policy",
     "boxes_from_feature_maps", "color_jitter", "compose_theta", "contrastive_crop_theta",
     "cutout", "default_view_makers", "gaussian_blur", "gaussian_noise", "grayscale",

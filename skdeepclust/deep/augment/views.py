@@ -21,8 +21,8 @@ class ImageViews:
     Parameters
     ----------
     policy : str or ViewPolicy, default="simclr"
-        A name from :data:`VIEW_POLICIES` ("simclr", "affine", "strokes") or
-        a policy.
+        A name from :data:`VIEW_POLICIES` ("simclr", "crop_affine", "affine",
+        "strokes", "colour_invariant") or a policy.
     strong : bool, default=False
         Add RandAugment-like operations and cutout (FixMatch's recipe).
     n_ops : int, default=2
