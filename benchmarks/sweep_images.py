@@ -94,22 +94,22 @@ def embedding_curve(images, y, every):
 
 def tail_anneal(fraction):
     """A callback: constant learning rate, then a half cosine to zero over the
-    last ``fraction`` of the epochs (every parameter group scaled alike)."""
-    import math
+    last ``fraction`` of the epochs (every parameter group scaled alike).
 
+    How records 48-50 annealed, before the estimators' ``lr_anneal`` (the
+    same schedule) existed; kept so that their job files still run."""
     from skorch.callbacks import Callback
+
+    from skdeepclust.deep.callbacks import anneal_scale
 
     class TailAnneal(Callback):
         def on_train_begin(self, net, **kwargs):
             self.base = [group["lr"] for group in net.optimizer_.param_groups]
 
         def on_epoch_begin(self, net, **kwargs):
-            done, total = len(net.history) - 1, net.max_epochs
-            start = total * (1.0 - fraction)
-            scale = 1.0 if done < start else 0.5 * (
-                1.0 + math.cos(math.pi * (done - start) / (total - start)))
-            # StageLearningRate (a default callback, so it ran first) has set
-            # this stage's rate when the method has stage rates
+            scale = anneal_scale(len(net.history) - 1, net.max_epochs, fraction)
+            # LearningRateSchedule (a default callback, so it ran first) has
+            # set this stage's rate when the method has stage rates
             staged = bool(net.method.stage_learning_rates())
             for group, base in zip(net.optimizer_.param_groups, self.base):
                 group["lr"] = scale * (group["lr"] if staged else base)
