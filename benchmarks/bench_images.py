@@ -10,7 +10,10 @@ otherwise) on
 - ``hand28``: :func:`skdeepclust.datasets.make_handwritten_digits` (28x28 pen
   strokes of random width, slant, elastic distortion; closer to MNIST);
 - ``colour32``: :func:`skdeepclust.datasets.make_colour_digits` (32x32 RGB
-  digits over photographic backgrounds, MNIST-M-like),
+  digits over photographic backgrounds, MNIST-M-like);
+- ``colour48``: the same at 48x48 with up to fully photographic backgrounds
+  (``texture=1``), a second size and kind of colour image (not in the
+  default ``--datasets``),
 
 next to k-means and PAC on the raw pixels. Each fit writes a JSON record to
 ``results/images_runs/``; ``--report`` gathers all records into
@@ -69,6 +72,10 @@ ESTIMATORS = {
 }
 
 
+#: Every set load_dataset knows, in the order the reports list them.
+DATASETS = ("digits8", "large28", "hand28", "colour32", "colour48")
+
+
 def load_dataset(name, n_samples):
     """Images and labels of a benchmark set (data seed 1: not the tests' 0)."""
     if name == "digits8":
@@ -79,6 +86,8 @@ def load_dataset(name, n_samples):
         return make_handwritten_digits(n_samples, random_state=1)
     if name == "colour32":
         return make_colour_digits(n_samples, random_state=1)
+    if name == "colour48":
+        return make_colour_digits(n_samples, image_size=48, texture=1.0, random_state=1)
     raise ValueError(f"unknown data set {name!r}")
 
 
@@ -169,7 +178,7 @@ def report(command):
     groups = {}
     for r in records:
         groups.setdefault((r["dataset"], r["method"], r["tag"]), []).append(r)
-    datasets = [d for d in ("digits8", "large28", "hand28", "colour32")
+    datasets = [d for d in DATASETS
                 if any(k[0] == d for k in groups)]
     lines = ["# Deep estimators on images of several sizes and kinds", "",
              f"Written by `python benchmarks/bench_images.py --report`; runs made with "

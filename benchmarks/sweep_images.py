@@ -221,7 +221,10 @@ def report(records="images_gpu"):
             groups.setdefault(key, {})[r.get("seed", 0)] = r
     cpu = records != "images_gpu"
     lines = [_CPU_HEADER if cpu else _GPU_HEADER]
-    for dataset in ("digits8", "large28", "hand28", "colour32"):
+    sys.path.insert(0, str(HERE))
+    from bench_images import DATASETS
+
+    for dataset in DATASETS:
         keys = sorted(k for k in groups if k[0] == dataset)
         if not keys:
             continue
