@@ -12,8 +12,8 @@ epochs (default 5), of k-means on the embedding). With ``"save_embedding": true`
 a job also writes ``OUT/embeddings/<job>.npz`` (``transform`` of the images, the
 true and the predicted labels) for ``prediction_rules.py``. ``"lr_tail": f``
 anneals the learning rate by a half cosine to zero over the last fraction
-``f`` of the epochs (1.0: cosine decay over the whole fit), a schedule the
-estimators do not have, measured here before offering it.
+``f`` of the epochs (1.0: cosine decay over the whole fit): the estimators'
+``lr_anneal=f``, measured here before they had it.
 
     python benchmarks/sweep_images.py benchmarks/results/images_gpu/jobs1.json \
         --workers 14 --deadline 520 --out /tmp/out
@@ -92,31 +92,6 @@ def embedding_curve(images, y, every):
     return EmbeddingACC()
 
 
-def tail_anneal(fraction):
-    """A callback: constant learning rate, then a half cosine to zero over the
-    last ``fraction`` of the epochs (every parameter group scaled alike).
-
-    How records 48-50 annealed, before the estimators' ``lr_anneal`` (the
-    same schedule) existed; kept so that their job files still run."""
-    from skorch.callbacks import Callback
-
-    from skdeepclust.deep.callbacks import anneal_scale
-
-    class TailAnneal(Callback):
-        def on_train_begin(self, net, **kwargs):
-            self.base = [group["lr"] for group in net.optimizer_.param_groups]
-
-        def on_epoch_begin(self, net, **kwargs):
-            scale = anneal_scale(len(net.history) - 1, net.max_epochs, fraction)
-            # LearningRateSchedule (a default callback, so it ran first) has
-            # set this stage's rate when the method has stage rates
-            staged = bool(net.method.stage_learning_rates())
-            for group, base in zip(net.optimizer_.param_groups, self.base):
-                group["lr"] = scale * (group["lr"] if staged else base)
-
-    return TailAnneal()
-
-
 def run_job(job, out):
     import torch
 
@@ -131,6 +106,10 @@ def run_job(job, out):
         images, y = load_dataset(job["dataset"], 5000)
         params = dict(BUDGET[job["method"]]) if job.get("budget", True) else {}
         params.update(job.get("set", {}))
+        if job.get("lr_tail"):
+            # records 48-50 ran this schedule as a runner callback on top of
+            # the constant-rate defaults of their time: the same as lr_anneal
+            params["lr_anneal"] = job["lr_tail"]
         if job.get("view"):
             params["augment"] = parse_view(job["view"])
         if job.get("bb", "default") != "default":
@@ -145,8 +124,6 @@ def run_job(job, out):
         seed = job.get("seed", 0)
         model = ESTIMATORS[job["method"]](n_clusters=10, random_state=seed, **params)
         extra = [embedding_curve(images, y, job.get("every", 5))]
-        if job.get("lr_tail"):
-            extra.append(tail_anneal(job["lr_tail"]))
         scores = fit_and_score(model, images, y, seed, curves=True, callbacks=extra)
         scores["acc_curve"] = scores.pop("acc_per_epoch")
         scores["embedding_acc_curve"] = {h["epoch"]: h["embedding_acc"]

@@ -96,8 +96,7 @@ class LearningRateSchedule(Callback):
     def on_epoch_begin(self, net, **kwargs):
         method = net.method
         rates = method.stage_learning_rates()
-        fraction = getattr(method.settings, "lr_anneal", 0.0)
-        scale = anneal_scale(net.epoch, method.total_epochs, fraction)
+        scale = anneal_scale(net.epoch, method.total_epochs, method.settings.lr_anneal)
         if not rates and scale == 1.0:
             return
         lr = rates.get(method.stage(net.epoch), net.lr)
