@@ -16,10 +16,8 @@ def gen(seed=0):
 
 def identity_policy():
     """The "affine" policy with no geometry and no noise: views equal their input."""
-    from dataclasses import replace
-
-    return replace(A.AFFINE, name="identity", degrees=0.0, translate=0.0, scale=(1.0, 1.0),
-                   shear=0.0, noise=0.0)
+    return dataclasses.replace(A.AFFINE, name="identity", degrees=0.0, translate=0.0,
+                               scale=(1.0, 1.0), shear=0.0, noise=0.0)
 
 
 def test_identity_crop_is_identity():
@@ -221,10 +219,8 @@ def test_random_invert_negates_a_fraction_p_of_the_images_each_whole():
 
 
 def test_invert_p_in_a_policy_gives_negative_views_and_is_off_in_named_policies():
-    from dataclasses import replace
-
     x = torch.rand(400, 1, 16, 16) * 0.3  # dark images: a negative is bright
-    inverting = replace(identity_policy(), invert_p=0.5)
+    inverting = dataclasses.replace(identity_policy(), invert_p=0.5)
     out = A.ImageViews(inverting)(x, gen(2))
     bright = out.mean((1, 2, 3)) > 0.5
     assert 0.4 < bright.float().mean().item() < 0.6
