@@ -247,7 +247,7 @@ def test_colour_invariant_policy_never_mirrors_and_greys_or_inverts_half_the_vie
     assert 0.2 < (negative & ~grey).float().mean().item() < 0.3
 
 
-def test_estimators_accept_every_policy_name_and_train_with_it():
+def test_estimators_train_with_colour_invariant_by_name_and_reject_unknown_names():
     from skdeepclust import CCClusterer
 
     from skorch.callbacks import Callback
