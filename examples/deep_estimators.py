@@ -36,7 +36,7 @@ CPU = {
                                       random_state=0),
     # Paper (GPU): PIPCDRClusterer(backbone="resnet18", max_epochs=1000, warmup_epochs=50,
     #              batch_size=256, projection_dim=256, hidden_dim=4096,
-    #              prediction_rule="projection")
+    #              weight=0.91, prediction_rule="projection")
     "pipcdr": lambda: sdc.PIPCDRClusterer(n_clusters=10, max_epochs=100, batch_size=64,
                                           random_state=0),
     # Paper (GPU): BSCICClusterer(backbone="resnet18", batch_size=64, lr=3e-4)

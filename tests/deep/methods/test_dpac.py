@@ -147,3 +147,14 @@ def test_pretraining_has_its_own_batch_size(blobs):
     DPACClusterer(n_clusters=4, pretrain_epochs=1, max_epochs=2, batch_size=128,
                   pretrain_batch_size=None, random_state=0, callbacks=[batches]).fit(X)
     assert batches.seen == [(2, 128)] * 2  # None: both stages at batch_size
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.5, 2.0])
+def test_clustering_weight_scales_the_clustering_term(blobs, weight):
+    X, _ = blobs  # 300 samples: four full batches of 64, each weighs the same
+    model = DPACClusterer(n_clusters=4, pretrain_epochs=0, max_epochs=1, batch_size=64,
+                          clustering_weight=weight, random_state=0).fit(X)
+    epoch = model.history_[-1]
+    assert epoch["stage"] == "cluster" and epoch["clustering"] > 0
+    assert epoch["train_loss"] == pytest.approx(
+        epoch["contrastive"] + weight * epoch["clustering"], rel=1e-5)
