@@ -150,7 +150,9 @@ def test_keyboard_interrupt_leaves_a_usable_model(blobs):
 
 def test_history_records_stages_terms_and_throughput(blobs):
     X, _ = blobs
-    model = DPACClusterer(n_clusters=3, **{**TINY, "pretrain_epochs": 2, "max_epochs": 4})
+    # the paper's unweighted sum (Eq. 12), so that the recorded terms add up to the loss
+    model = DPACClusterer(n_clusters=3, clustering_weight=1.0,
+                          **{**TINY, "pretrain_epochs": 2, "max_epochs": 4})
     model.fit(X)
     assert [h["stage"] for h in model.history_] == ["pretrain"] * 2 + ["cluster"] * 2
     assert all(h["samples_per_sec"] > 0 and h["dur"] > 0 for h in model.history_)
