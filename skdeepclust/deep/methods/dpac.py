@@ -182,11 +182,13 @@ class DPACClusterer(BaseDeepClusterer):
     0.5, FixMatch at 0.95: ``backbone="resnet34", pretrain_epochs=1000,
     max_epochs=1200, batch_size=240, lr=1e-4, pretrain_views="weak_strong",
     strong_ops=4, clustering_weight=1, prediction_rule="head"``. The rate
-    stays constant (``lr_anneal=0``): annealing the second half gave 0.828 (0.848 / 0.785 /
-    0.852, seeds 0-2) on ``make_handwritten_digits`` against 0.842.
+    stays constant (``lr_anneal=0``): annealing the second half gave 0.828
+    (0.848 / 0.785 / 0.852, seeds 0-2) on ``make_handwritten_digits``
+    against 0.842.
 
-    Measured on the CPU (mean ACC of seeds 0-2, two fits sharing the 2-core
-    CPU; ``benchmarks/results/images_findings.md``, items 45-48): 8x8
+    Measured on the CPU at ``clustering_weight=1`` (mean ACC of seeds 0-2,
+    two fits sharing the 2-core CPU of a second host;
+    ``benchmarks/results/images_findings.md``, items 45-48): 8x8
     digits 0.986 (200 epochs), and on 5,000 generated 28x28 digits (10 + 30
     epochs, about 250 s a fit) ``make_large_digits`` 0.956 and
     ``make_handwritten_digits`` 0.842 (lowest seed 0.819; pixel k-means 0.585
@@ -201,7 +203,7 @@ class DPACClusterer(BaseDeepClusterer):
     in one cluster stop repelling each other, and the OPA term sharpens the
     head fast; over tens of epochs that fixes the first clusterings'
     mistakes in the features. Seeds 0-2 on a third host (where the
-    defaults above give 0.819 on ``make_handwritten_digits``), 40 epochs,
+    settings above give 0.819 on ``make_handwritten_digits``), 40 epochs,
     ``clustering_weight`` 0.5 against 1: 8x8 digits 0.984 against 0.984,
     ``make_large_digits`` 0.958 against 0.957, ``make_handwritten_digits``
     0.851 / 0.839 / 0.851 (0.847) against 0.830 / 0.813 / 0.815 (0.819);
