@@ -175,8 +175,8 @@ class DPACClusterer(BaseDeepClusterer):
     Settings. CPU defaults: small ConvNet or MLP, a quarter of
     ``max_epochs`` for pre-training on two weak views, the rest clustering
     with a strong view that is the weak one and a cutout, batch 64 in both
-    stages, the clustering term at a quarter weight, Adam lr 1e-3, weight decay
-    1e-4. Paper (Sec. 4, GPU): ResNet-34,
+    stages, the clustering term at a quarter of the paper's weight, Adam lr
+    1e-3, weight decay 1e-4. Paper (Sec. 4, GPU): ResNet-34,
     an MLP cluster head, 1,000 pre-training and 200 clustering epochs, Adam
     at a constant 1e-4, weight decay 1e-4, batch 240, m = 1.03, temperature
     0.5, FixMatch at 0.95: ``backbone="resnet34", pretrain_epochs=1000,
@@ -198,7 +198,7 @@ class DPACClusterer(BaseDeepClusterer):
     clustering stage took four times fewer steps and its representation
     stopped improving.
 
-    The clustering term at a quarter weight (beyond the paper's Eq. 12).
+    The clustering term at a quarter of its weight in the paper's Eq. 12.
     The head's predictions weight the contrastive negatives, so samples it
     puts in one cluster stop repelling each other, and the OPA term sharpens
     the head fast; over tens of epochs that fixes the first clusterings'
