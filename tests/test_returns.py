@@ -36,6 +36,8 @@ def data():
     return X.astype(np.float32)
 
 
+# one-epoch deep fits may leave a cluster empty (and warn): the test reads n_clusters_
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("estimator, has_proba, transform_width, has_score", TABLE,
                          ids=lambda v: type(v).__name__ if hasattr(v, "fit") else "")
 def test_returns_match_the_readme_table(data, estimator, has_proba, transform_width,
