@@ -21,7 +21,7 @@ from skdeepclust.metrics import clustering_report
 CPU = {
     # Paper (GPU): DPACClusterer(backbone="resnet34", pretrain_epochs=1000,
     #              max_epochs=1200, batch_size=240, lr=1e-4, pretrain_views="weak_strong",
-    #              strong_ops=4, prediction_rule="head")
+    #              strong_ops=4, clustering_weight=1, prediction_rule="head")
     "dpac": lambda: sdc.DPACClusterer(n_clusters=10, random_state=0),
     # Paper (GPU): CCClusterer(backbone="resnet34", max_epochs=1000, lr=3e-4)
     "cc": lambda: sdc.CCClusterer(n_clusters=10, max_epochs=150, batch_size=64, random_state=0),
