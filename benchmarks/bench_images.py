@@ -9,6 +9,9 @@ otherwise) on
   upsampled digits);
 - ``hand28``: :func:`skdeepclust.datasets.make_handwritten_digits` (28x28 pen
   strokes of random width, slant, elastic distortion; closer to MNIST);
+- ``letters28``: ten capital letters in 17 fonts with the distortions of
+  ``hand28`` (``benchmarks/_letters.py``): grey 28x28 shapes that are not
+  digits (not in the default ``--datasets``);
 - ``colour32``: :func:`skdeepclust.datasets.make_colour_digits` (32x32 RGB
   digits over photographic backgrounds, MNIST-M-like);
 - ``colour48``: the same at 48x48 with up to fully photographic backgrounds
@@ -73,7 +76,7 @@ ESTIMATORS = {
 
 
 #: Every set load_dataset knows, in the order the reports list them.
-DATASETS = ("digits8", "large28", "hand28", "colour32", "colour48")
+DATASETS = ("digits8", "large28", "hand28", "letters28", "colour32", "colour48")
 
 
 def load_dataset(name, n_samples):
@@ -84,6 +87,10 @@ def load_dataset(name, n_samples):
         return make_large_digits(n_samples, random_state=1)
     if name == "hand28":
         return make_handwritten_digits(n_samples, random_state=1)
+    if name == "letters28":
+        from _letters import make_letters
+
+        return make_letters(n_samples, random_state=1)
     if name == "colour32":
         return make_colour_digits(n_samples, random_state=1)
     if name == "colour48":
