@@ -51,8 +51,8 @@ COMMON_PARAMETERS_DOC = """
         ConvNet for images (fast on a CPU): "convnet" (one convolution per
         stage, 32-256 channels) up to 16 pixels and "convnet2" (two
         convolutions per stage, 16-128 channels) above, except for
-        DPACClusterer and PIPCDRClusterer, which keep "convnet" (each
-        measured best for its method on 28x28 digits). The ResNets
+        PIPCDRClusterer, which keeps "convnet" (measured best for it on
+        28x28 digits). The ResNets
         (CIFAR stem for images of at most 64 pixels) are for GPU users. A
         module must map a batch to (B, F) features; give it a
         ``feature_dim`` attribute or F is probed.

@@ -38,8 +38,8 @@ def _fitted_backbone(estimator, images):
 
 @pytest.mark.parametrize("estimator, size, n_convs, width", [
     (CCClusterer, 28, 8, 16),   # "convnet2" above 16 pixels
-    (DPACClusterer, 28, 4, 32),  # DPAC and PIPCDR keep "convnet" (measured)
-    (PIPCDRClusterer, 28, 4, 32),
+    (DPACClusterer, 28, 8, 16),
+    (PIPCDRClusterer, 28, 4, 32),  # PIPCDR keeps "convnet" (measured)
     (BSCICClusterer, 28, 8, 16),
     (CCClusterer, 8, 3, 32),    # small images: "convnet"
 ])
