@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 from sklearn.utils import check_random_state
 
-from skdeepclust.datasets import _render_strokes
+from skdeepclust.datasets import _handwriting_from_templates
 
 #: The classes, in label order: capitals that share strokes in pairs and
 #: triples (B/D/R, E/F, H/K/N) so that the set is not separable by outline.
@@ -84,12 +84,6 @@ def make_letters(n_samples=5000, image_size=28, thickness=(0.25, 0.5), elastic=2
     picks a letter and a font uniformly.
     """
     rng = check_random_state(random_state)
-    letter_size = int(round(image_size * 5 / 7))
-    fields, labels = letter_templates(letter_size)
-    pick = rng.randint(len(fields), size=n_samples)
-    images = np.empty((n_samples, image_size, image_size), dtype=np.uint8)
-    for i in range(n_samples):
-        strokes = _render_strokes(rng, fields[pick[i]], image_size, letter_size, thickness,
-                                  elastic, rotation=10.0, slant=15.0)
-        images[i] = np.round(255.0 * strokes).astype(np.uint8)
-    return images, labels[pick]
+    fields, labels = letter_templates(int(round(image_size * 5 / 7)))
+    return _handwriting_from_templates(rng, fields, labels, n_samples, image_size, thickness,
+                                       elastic)

@@ -146,6 +146,25 @@ def _render_strokes(rng, field, image_size, digit_size, thickness, elastic,
     return np.clip(warped, 0.0, 1.0)
 
 
+def _handwriting_from_templates(rng, fields, labels, n_samples, image_size, thickness,
+                                elastic):
+    """``n_samples`` random templates drawn as handwriting, and their labels.
+
+    Each image picks one of the stroke ``fields`` (n_templates, side, side)
+    and passes it through :func:`_render_strokes` with the pen widths,
+    rotation (+-10 degrees), slant (+-15 degrees) and elastic field of
+    :func:`make_handwritten_digits`; white on black ``uint8``.
+    """
+    template_size = fields.shape[1]
+    pick = rng.randint(len(fields), size=n_samples)
+    images = np.empty((n_samples, image_size, image_size), dtype=np.uint8)
+    for i in range(n_samples):
+        strokes = _render_strokes(rng, fields[pick[i]], image_size, template_size,
+                                  thickness, elastic, rotation=10.0, slant=15.0)
+        images[i] = np.round(255.0 * strokes).astype(np.uint8)
+    return images, labels[pick]
+
+
 @fill_doc
 def make_handwritten_digits(n_samples=10000, image_size=28, thickness=(0.3, 0.55),
                             elastic=20.0, random_state=0):
@@ -180,15 +199,9 @@ def make_handwritten_digits(n_samples=10000, image_size=28, thickness=(0.3, 0.55
     (4, 32, 32)
     """
     rng = check_random_state(random_state)
-    digit_size = int(round(image_size * 5 / 7))
-    fields, base_labels = _stroke_templates(digit_size)
-    pick = rng.randint(len(fields), size=n_samples)
-    images = np.empty((n_samples, image_size, image_size), dtype=np.uint8)
-    for i in range(n_samples):
-        strokes = _render_strokes(rng, fields[pick[i]], image_size, digit_size,
-                                  thickness, elastic, rotation=10.0, slant=15.0)
-        images[i] = np.round(255.0 * strokes).astype(np.uint8)
-    return images, base_labels[pick]
+    fields, base_labels = _stroke_templates(int(round(image_size * 5 / 7)))
+    return _handwriting_from_templates(rng, fields, base_labels, n_samples, image_size,
+                                       thickness, elastic)
 
 
 def make_colour_digits(n_samples=10000, image_size=32, texture=0.5, random_state=0):
