@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 from sklearn.utils import check_random_state
 
-from skdeepclust.datasets import _handwriting_from_templates
+from skdeepclust.datasets import _glyph_box, _handwriting_from_templates
 
 #: The classes, in label order: capitals that share strokes in pairs and
 #: triples (B/D/R, E/F, H/K/N) so that the set is not separable by outline.
@@ -84,6 +84,6 @@ def make_letters(n_samples=5000, image_size=28, thickness=(0.25, 0.5), elastic=2
     picks a letter and a font uniformly.
     """
     rng = check_random_state(random_state)
-    fields, labels = letter_templates(int(round(image_size * 5 / 7)))
+    fields, labels = letter_templates(_glyph_box(image_size))
     return _handwriting_from_templates(rng, fields, labels, n_samples, image_size, thickness,
                                        elastic)

@@ -146,6 +146,11 @@ def _render_strokes(rng, field, image_size, digit_size, thickness, elastic,
     return np.clip(warped, 0.0, 1.0)
 
 
+def _glyph_box(image_size):
+    """Side of the box a digit or letter is drawn in: 5/7 of the canvas (MNIST's 20 of 28)."""
+    return int(round(image_size * 5 / 7))
+
+
 def _handwriting_from_templates(rng, fields, labels, n_samples, image_size, thickness,
                                 elastic):
     """``n_samples`` random templates drawn as handwriting, and their labels.
@@ -199,7 +204,7 @@ def make_handwritten_digits(n_samples=10000, image_size=28, thickness=(0.3, 0.55
     (4, 32, 32)
     """
     rng = check_random_state(random_state)
-    fields, base_labels = _stroke_templates(int(round(image_size * 5 / 7)))
+    fields, base_labels = _stroke_templates(_glyph_box(image_size))
     return _handwriting_from_templates(rng, fields, base_labels, n_samples, image_size,
                                        thickness, elastic)
 
@@ -245,7 +250,7 @@ def make_colour_digits(n_samples=10000, image_size=32, texture=0.5, random_state
     photos = [np.asarray(p, dtype=np.float64) / 255.0
               for p in load_sample_images().images]
     luma = np.array([0.299, 0.587, 0.114])
-    digit_size = int(round(image_size * 5 / 7))
+    digit_size = _glyph_box(image_size)
     fields, base_labels = _stroke_templates(digit_size)
     pick = rng.randint(len(fields), size=n_samples)
     images = np.empty((n_samples, image_size, image_size, 3), dtype=np.uint8)
