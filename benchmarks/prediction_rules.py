@@ -17,7 +17,11 @@ The rules:
 - ``spectral``: spectral clustering of the 10-nearest-neighbour graph of the
   L2-normalised rows (scikit-learn's ``SpectralClustering``);
 - ``ward``: Ward linkage of the L2-normalised rows (quadratic memory: for a
-  few thousand rows).
+  few thousand rows);
+- ``whitened_kmeans``: ``prediction_rule="whitened_kmeans"``, spherical
+  k-means on the embedding's ``3 * k`` principal directions of largest
+  variance, each scaled to unit variance; ``whitened_2k`` and ``whitened_4k``
+  keep ``2 * k`` and ``4 * k`` directions instead.
 
 With ``--markdown FILE`` the per-file table is written there too.
 
@@ -34,6 +38,7 @@ from sklearn.cluster import AgglomerativeClustering, KMeans, SpectralClustering
 from sklearn.preprocessing import StandardScaler, normalize
 
 import skdeepclust as sdc
+from skdeepclust.deep._base import WHITENED_COMPONENTS_PER_CLUSTER, rule_features, whitening
 from skdeepclust.deep._base import fit_seed as deep_fit_seed
 from skdeepclust.metrics import cluster_accuracy
 
@@ -55,6 +60,12 @@ def _ward(k, seed):
     return AgglomerativeClustering(k, linkage="ward")
 
 
+def _whitened(per_cluster):
+    def prepare(embedding, k):
+        return rule_features(embedding, "whitened_kmeans", whitening(embedding, per_cluster * k))
+    return prepare
+
+
 RULES = {
     "kmeans": (lambda e: e, _euclidean),
     "spherical_kmeans": (lambda e: e, _spherical),
@@ -62,7 +73,12 @@ RULES = {
     "standardised_kmeans": (lambda e: StandardScaler().fit_transform(e), _euclidean),
     "spectral": (normalize, _spectral),
     "ward": (normalize, _ward),
+    "whitened_kmeans": (_whitened(WHITENED_COMPONENTS_PER_CLUSTER), _spherical),
+    "whitened_2k": (_whitened(2), _spherical),
+    "whitened_4k": (_whitened(4), _spherical),
 }
+#: The rules whose preparation needs the number of clusters.
+NEEDS_K = {"whitened_kmeans", "whitened_2k", "whitened_4k"}
 
 
 def fit_seed(path):
@@ -85,7 +101,7 @@ def compare(path, rules, seeds):
     spread = {}
     for name in rules:
         prepare, make = RULES[name]
-        features = prepare(embedding)
+        features = prepare(embedding, k) if name in NEEDS_K else prepare(embedding)
         row[name] = cluster_accuracy(y, make(k, fit_seed(path)).fit_predict(features))
         if seeds:
             spread[name] = [cluster_accuracy(y, make(k, seed).fit_predict(features))
@@ -106,7 +122,7 @@ def main():
              "|---" * (len(columns) + 1) + "|"]
     for path in sorted(args.files, key=lambda p: Path(p).stem):
         row, spread = compare(path, args.rules, args.seeds)
-        name = Path(path).stem.replace("_default_defaults-emb", "")
+        name = Path(path).stem.replace("_default_defaults-emb", "").replace("_default_", "_")
         lines.append(f"| {name} | " + " | ".join(f"{row[c]:.3f}" for c in columns) + " |")
         print(lines[-1], flush=True)
         for rule, accs in spread.items():

@@ -156,8 +156,8 @@ def prediction_rule_doc(default):
     The first line is not indented: the docstring writes it on a line of its
     own after four spaces.
     """
-    return f"""prediction_rule : {{"head", "kmeans", "spherical_kmeans"}}, \
-default="{default}"
+    return f"""prediction_rule : {{"head", "kmeans", "spherical_kmeans", \
+"whitened_kmeans"}}, default="{default}"
         How the fitted model labels samples. "head": the arg-max of the
         cluster head, the paper's rule. "kmeans": k-means (10 restarts, the
         fit's seed) on the training set's embedding (``transform``) after
@@ -168,11 +168,22 @@ default="{default}"
         :class:`~skdeepclust.SphericalKMeans` on the embedding's directions
         (cosine similarity, unit centres), the geometry the contrastive
         losses train; the memberships use the distances between the unit
-        rows and the centres. The head still trains either way."""
+        rows and the centres. "whitened_kmeans": spherical k-means after
+        PCA whitening of the training embedding: its ``3 * n_clusters``
+        principal directions of largest variance (at most the embedding's
+        width), each scaled to unit variance (``whitening_mean_``,
+        ``whitening_components_``), so that the few directions of largest
+        variance do not decide the clusters alone. The head still trains
+        either way."""
 
 
 #: The rules that fit centres on the embedding (``transform``) after training.
-CENTRE_RULES = {"kmeans", "spherical_kmeans"}
+CENTRE_RULES = {"kmeans", "spherical_kmeans", "whitened_kmeans"}
+#: The rules that cluster unit rows with :class:`~skdeepclust.SphericalKMeans`.
+SPHERICAL_RULES = {"spherical_kmeans", "whitened_kmeans"}
+#: ``prediction_rule="whitened_kmeans"`` keeps this many principal directions
+#: per cluster.
+WHITENED_COMPONENTS_PER_CLUSTER = 3
 #: The values of ``prediction_rule``: the cluster head, or centres fitted on the embedding.
 PREDICTION_RULES = {"head"} | CENTRE_RULES
 
@@ -180,7 +191,15 @@ PREDICTION_RULES = {"head"} | CENTRE_RULES
 KMEANS_CENTERS_DOC = """
     cluster_centers_ : ndarray of shape (n_clusters, n_features_out)
         The k-means centres in the embedding, with ``prediction_rule="kmeans"``
-        or ``"spherical_kmeans"`` (unit rows then); absent with "head"."""
+        or ``"spherical_kmeans"`` (unit rows then); with ``"whitened_kmeans"``
+        unit rows of the whitened space, of shape (n_clusters,
+        n_components); absent with "head".
+    whitening_mean_ : ndarray of shape (n_features_out,)
+        The training embedding's mean, with ``prediction_rule="whitened_kmeans"``.
+    whitening_components_ : ndarray of shape (n_features_out, n_components)
+        Its principal directions, each divided by the square root of its
+        variance: ``(transform(X) - whitening_mean_) @ whitening_components_``
+        is the whitened embedding, with ``prediction_rule="whitened_kmeans"``."""
 
 
 #: Rows per chunk of the k-means rule's memberships.
@@ -202,10 +221,46 @@ def kmeans_centres(embedding, n_clusters, seed, spherical=False):
         return kmeans.fit(embedding).cluster_centers_
 
 
-def rule_features(embedding, spherical):
-    """What the k-means rules measure distances on: unit rows for the spherical one."""
+def whitening(embedding, n_components):
+    """The mean and the whitening map of ``embedding``'s top principal directions.
+
+    Returns ``(mean, components)``: ``(embedding - mean) @ components`` has
+    the ``n_components`` directions of largest variance as its columns, each
+    of unit variance. Directions without variance (a collapsed embedding) are
+    left out, but one direction is always kept. The covariance is summed over
+    chunks of rows in float64, so no float64 copy of a large embedding is made.
+    """
+    n_samples, n_features = embedding.shape
+    total = np.zeros(n_features)
+    products = np.zeros((n_features, n_features))
+    for start in range(0, n_samples, _MEMBERSHIP_ROWS):
+        rows = embedding[start:start + _MEMBERSHIP_ROWS].astype(np.float64)
+        total += rows.sum(axis=0)
+        products += rows.T @ rows
+    mean = total / n_samples
+    covariance = products / n_samples - np.outer(mean, mean)
+    variances, directions = np.linalg.eigh(covariance)  # ascending
+    order = np.argsort(variances)[::-1][:max(1, min(n_components, n_features))]
+    variances, directions = variances[order], directions[:, order]
+    # relative to the largest: float64 round-off leaves ~1e-16 where none is
+    kept = variances > max(variances[0], 0.0) * 1e-10
+    kept[0] = True
+    scale = np.sqrt(np.where(variances[kept] > 0, variances[kept], 1.0))
+    return mean, directions[:, kept] / scale
+
+
+def rule_features(embedding, rule, whitening_map=None):
+    """What the k-means rule ``rule`` measures distances on.
+
+    The embedding for "kmeans", its unit rows for "spherical_kmeans", and the
+    unit rows of the whitened embedding (``whitening_map``: the ``(mean,
+    components)`` of :func:`whitening`) for "whitened_kmeans".
+    """
     embedding = embedding.astype(np.float64)
-    return normalize(embedding) if spherical else embedding
+    if rule == "whitened_kmeans":
+        mean, components = whitening_map
+        embedding = (embedding - mean) @ components
+    return normalize(embedding) if rule in SPHERICAL_RULES else embedding
 
 
 def fit_seed(random_state):
@@ -431,23 +486,44 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     def _finalize(self, net, outputs):
         """The training set's inference outputs after training, by the prediction rule.
 
-        With ``prediction_rule="kmeans"`` or ``"spherical_kmeans"``, k-means on
-        the embedding fixes ``cluster_centers_``, which label every sample from
-        then on. PIPCDR overrides this with its own centroids.
+        With ``prediction_rule="kmeans"``, ``"spherical_kmeans"`` or
+        ``"whitened_kmeans"`` (whitening fitted first), k-means on the
+        embedding fixes ``cluster_centers_``, which label every sample from
+        then on. PIPCDR's "projection" rule overrides this with its own centroids.
         """
-        if self._predicts_by_centres():
+        rule = self._prediction_rule()
+        self._clear_rule_attributes()
+        if rule in CENTRE_RULES:
+            embedding = outputs["embedding"]
+            if rule == "whitened_kmeans":
+                self.whitening_mean_, self.whitening_components_ = whitening(
+                    embedding, WHITENED_COMPONENTS_PER_CLUSTER * self.n_clusters)
+                # chunk by chunk: no float64 copy of the whole embedding
+                embedding = np.concatenate(
+                    [self._rule_features(embedding[start:start + _MEMBERSHIP_ROWS])
+                     for start in range(0, len(embedding), _MEMBERSHIP_ROWS)])
             self.cluster_centers_ = kmeans_centres(
-                outputs["embedding"], self.n_clusters, net.method.seed,
-                spherical=self._spherical_rule())
-        else:
-            self.__dict__.pop("cluster_centers_", None)  # from an earlier fit
+                embedding, self.n_clusters, net.method.seed,
+                spherical=rule in SPHERICAL_RULES)
         return self._by_prediction_rule(outputs)
 
-    def _predicts_by_centres(self):
-        return getattr(self, "prediction_rule", "head") in CENTRE_RULES
+    def _clear_rule_attributes(self):
+        """Forget the centres and whitening of an earlier fit's rule."""
+        for name in ("cluster_centers_", "whitening_mean_", "whitening_components_"):
+            self.__dict__.pop(name, None)
 
-    def _spherical_rule(self):
-        return getattr(self, "prediction_rule", "head") == "spherical_kmeans"
+    def _prediction_rule(self):
+        return getattr(self, "prediction_rule", "head")
+
+    def _predicts_by_centres(self):
+        return self._prediction_rule() in CENTRE_RULES
+
+    def _rule_features(self, embedding):
+        """``embedding`` rows in the space of the fitted k-means rule."""
+        rule = self._prediction_rule()
+        whitening_map = ((self.whitening_mean_, self.whitening_components_)
+                         if rule == "whitened_kmeans" else None)
+        return rule_features(embedding, rule, whitening_map)
 
     def _by_prediction_rule(self, outputs):
         """``outputs`` with ``"proba"`` from the k-means centres if the rule says so."""
@@ -460,8 +536,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
             # with the data (58 MB on 240,000 samples)
             for start in range(0, len(embedding), _MEMBERSHIP_ROWS):
                 rows = slice(start, start + _MEMBERSHIP_ROWS)
-                proba[rows] = memberships(
-                    rule_features(embedding[rows], self._spherical_rule()), centres, 2.0)
+                proba[rows] = memberships(self._rule_features(embedding[rows]), centres, 2.0)
         return outputs
 
     def _warm_start(self, net, spec):

@@ -427,6 +427,85 @@ def test_spherical_kmeans_prediction_rule_labels_by_the_largest_cosine(blobs):
     assert not np.allclose(np.linalg.norm(euclidean.cluster_centers_, axis=1), 1.0)
 
 
+def _naive_covariance(rows):
+    """The population covariance of ``rows``, a sum of outer products in a loop."""
+    mean = sum(rows) / len(rows)
+    return sum(np.outer(r - mean, r - mean) for r in rows) / len(rows)
+
+
+def test_whitening_scales_the_top_principal_directions_to_unit_variance():
+    from skdeepclust.deep._base import whitening
+
+    rng = np.random.default_rng(0)
+    # hand-checked: independent axes with standard deviations 3, 2, 1, 0.5 and a
+    # mean of (5, ..., 5): the top two directions are the first two axes, divided
+    # by their standard deviations
+    axes = rng.standard_normal((20000, 4)) * [3.0, 2.0, 1.0, 0.5] + 5.0
+    mean, components = whitening(axes.astype(np.float32), 2)
+    np.testing.assert_allclose(mean, 5.0, atol=0.05)
+    np.testing.assert_allclose(np.abs(components), [[1 / 3, 0], [0, 1 / 2], [0, 0], [0, 0]],
+                               atol=0.01)
+    # against the naive covariance of correlated rows: the whitened rows have
+    # the identity covariance and span its top principal directions
+    rows = rng.standard_normal((300, 5)) @ rng.standard_normal((5, 5))
+    mean, components = whitening(rows, 3)
+    covariance = _naive_covariance(list(rows))
+    np.testing.assert_allclose(mean, rows.mean(axis=0), atol=1e-12)
+    np.testing.assert_allclose(_naive_covariance(list((rows - mean) @ components)),
+                               np.eye(3), atol=1e-8)
+    eigenvalues, eigenvectors = np.linalg.eigh(covariance)
+    top = eigenvectors[:, np.argsort(eigenvalues)[::-1][:3]]
+    np.testing.assert_allclose(np.abs(top.T @ (components / np.linalg.norm(components, axis=0))),
+                               np.eye(3), atol=1e-8)
+    # more directions than the rows have: all of them; a collapsed embedding
+    # keeps one direction, finite
+    assert whitening(rows, 50)[1].shape == (5, 5)
+    mean, components = whitening(np.ones((10, 4), dtype=np.float32), 3)
+    assert components.shape == (4, 1) and np.isfinite(components).all()
+
+
+def test_whitening_sums_the_covariance_chunk_by_chunk(monkeypatch):
+    import skdeepclust.deep._base as deep_base
+
+    rows = np.random.default_rng(1).standard_normal((50, 6)).astype(np.float32)
+    mean, components = deep_base.whitening(rows, 4)
+    monkeypatch.setattr(deep_base, "_MEMBERSHIP_ROWS", 7)  # a ragged last chunk
+    chunked_mean, chunked = deep_base.whitening(rows, 4)
+    np.testing.assert_allclose(chunked_mean, mean, rtol=1e-10)
+    np.testing.assert_allclose(np.abs(chunked), np.abs(components), rtol=1e-6, atol=1e-10)
+
+
+def test_whitened_kmeans_prediction_rule_is_spherical_kmeans_on_the_whitened_embedding(blobs):
+    X, y = blobs
+    model = CCClusterer(n_clusters=3, max_epochs=2, batch_size=32, random_state=0,
+                        prediction_rule="whitened_kmeans").fit(X)
+    embedding = model.transform(X).astype(np.float64)
+    # the whitening: the training embedding's mean, 3 * n_clusters = 9 of its
+    # principal directions, each of unit variance after the map
+    np.testing.assert_allclose(model.whitening_mean_, embedding.mean(axis=0), rtol=1e-6,
+                               atol=1e-9)
+    assert model.whitening_components_.shape == (embedding.shape[1], 9)
+    whitened = (embedding - model.whitening_mean_) @ model.whitening_components_
+    np.testing.assert_allclose(_naive_covariance(list(whitened)), np.eye(9), atol=1e-6)
+    # SphericalKMeans (10 restarts, the fit's seed) on those rows; labels by the
+    # largest cosine to its unit centres
+    expected = sdc.SphericalKMeans(3, n_init=10, random_state=model.net_.method.seed)
+    np.testing.assert_allclose(model.cluster_centers_,
+                               expected.fit(whitened).cluster_centers_, rtol=1e-5, atol=1e-7)
+    unit = whitened / np.linalg.norm(whitened, axis=1, keepdims=True)
+    cosine = unit @ model.cluster_centers_.T
+    np.testing.assert_array_equal(model.labels_, cosine.argmax(1))
+    np.testing.assert_array_equal(model.predict(X[:10]), cosine[:10].argmax(1))
+    inverse = 1.0 / (2.0 - 2.0 * cosine[:10])
+    np.testing.assert_allclose(model.predict_proba(X[:10]),
+                               inverse / inverse.sum(1, keepdims=True), rtol=1e-6)
+    # the rule only post-processes; a refit with another rule drops the whitening
+    model.set_params(prediction_rule="spherical_kmeans").fit(X)
+    np.testing.assert_array_equal(model.transform(X), embedding.astype(np.float32))
+    assert not hasattr(model, "whitening_components_")
+    assert not hasattr(model, "whitening_mean_")
+
+
 def _half_cosine_reference(total_epochs, fraction):
     """The anneal of ``lr_anneal``, written out: constant, then half a cosine period."""
     start = (1 - fraction) * total_epochs

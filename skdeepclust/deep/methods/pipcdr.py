@@ -270,6 +270,7 @@ default="spherical_kmeans"
         """The rule's centres: k-means on the features, or on the projections."""
         if self._predicts_by_centres():
             return super()._finalize(net, outputs)
+        self._clear_rule_attributes()
         _, self.cluster_centers_ = fit_centroids(net.module_, outputs["projection"],
                                                  self.n_clusters, 10, net.method.seed)
         outputs["proba"] = centroid_proba(torch.from_numpy(outputs["projection"]),
