@@ -38,7 +38,11 @@ from sklearn.cluster import AgglomerativeClustering, KMeans, SpectralClustering
 from sklearn.preprocessing import StandardScaler, normalize
 
 import skdeepclust as sdc
-from skdeepclust.deep._base import WHITENED_COMPONENTS_PER_CLUSTER, rule_features, whitening
+from skdeepclust.deep._base import (
+    WHITENED_COMPONENTS_PER_CLUSTER,
+    rule_features,
+    whitening,
+)
 from skdeepclust.deep._base import fit_seed as deep_fit_seed
 from skdeepclust.metrics import cluster_accuracy
 

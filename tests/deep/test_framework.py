@@ -476,7 +476,7 @@ def test_whitening_sums_the_covariance_chunk_by_chunk(monkeypatch):
 
 
 def test_whitened_kmeans_prediction_rule_is_spherical_kmeans_on_the_whitened_embedding(blobs):
-    X, y = blobs
+    X, _ = blobs
     model = CCClusterer(n_clusters=3, max_epochs=2, batch_size=32, random_state=0,
                         prediction_rule="whitened_kmeans").fit(X)
     embedding = model.transform(X).astype(np.float64)
