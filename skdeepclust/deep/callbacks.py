@@ -201,14 +201,20 @@ class Recluster(Callback):
     seed : int
         Seeds the k-means restarts.
     batch_size : int, default=1024
+    whiten : bool, default=False
+        Cluster the embeddings' unit rows after whitening their ``3 *
+        n_clusters`` principal directions (the "whitened_kmeans" prediction
+        rule's space) instead of the unit rows themselves; the centroids are
+        then the normalised means of each cluster's unit rows.
     """
 
-    def __init__(self, start, every, n_clusters, seed, batch_size=1024):
+    def __init__(self, start, every, n_clusters, seed, batch_size=1024, whiten=False):
         self.start = start
         self.every = every
         self.n_clusters = n_clusters
         self.seed = seed
         self.batch_size = batch_size
+        self.whiten = whiten
 
     def on_epoch_begin(self, net, **kwargs):
         epoch = net.epoch
@@ -216,9 +222,32 @@ class Recluster(Callback):
             return
         embedding = net.eval_pass(net.train_data_, net.module_.target_embedding,
                                   self.batch_size).float()
-        labels, _ = fit_centroids(net.module_, embedding.cpu().numpy(), self.n_clusters,
-                                  n_init=3, seed=self.seed + epoch)
+        embedding = embedding.cpu().numpy()
+        if self.whiten:
+            labels = whitened_labels(embedding, self.n_clusters, n_init=3,
+                                     seed=self.seed + epoch)
+            set_centroids(net.module_, cluster_directions(embedding, labels))
+        else:
+            labels, _ = fit_centroids(net.module_, embedding, self.n_clusters,
+                                      n_init=3, seed=self.seed + epoch)
         net.fit_state_["pseudo_labels"] = torch.as_tensor(labels, device=net.device)
+
+
+def whitened_labels(embedding, n_clusters, n_init, seed):
+    """Spherical k-means labels of ``embedding`` in the "whitened_kmeans" rule's space."""
+    from ._base import WHITENED_COMPONENTS_PER_CLUSTER, rule_features, whitening
+
+    features = rule_features(embedding, "whitened_kmeans", whitening(
+        embedding, WHITENED_COMPONENTS_PER_CLUSTER * n_clusters))
+    return SphericalKMeans(n_clusters, n_init=n_init, random_state=seed).fit_predict(features)
+
+
+def cluster_directions(embedding, labels):
+    """The normalised mean of each cluster's unit rows (clusters 0..max label)."""
+    unit = embedding / np.maximum(np.linalg.norm(embedding, axis=1, keepdims=True), 1e-12)
+    sums = np.zeros((labels.max() + 1, unit.shape[1]))
+    np.add.at(sums, labels, unit)
+    return sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
 
 
 def fit_centroids(module, embedding, n_clusters, n_init, seed):

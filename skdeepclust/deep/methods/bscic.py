@@ -113,9 +113,9 @@ class BSCICClusterer(BaseDeepClusterer):
     - cluster-level discrimination (Eq. 6-7): the cosine similarity C of the
       two views' assignment columns should be the identity.
 
-    Predictions: k-means on the backbone features after training
-    (``prediction_rule="kmeans"``, beyond the paper, see Notes), or the
-    paper's arg-max of the online assignment (``"head"``).
+    Predictions: spherical k-means on the whitened backbone features after
+    training (``prediction_rule="whitened_kmeans"``, beyond the paper, see
+    Notes), or the paper's arg-max of the online assignment (``"head"``).
 
     Parameters
     ----------{COMMON_PARAMETERS_DOC}{MAX_EPOCHS_DOC}
@@ -140,7 +140,7 @@ class BSCICClusterer(BaseDeepClusterer):
         Weight of a cluster-balance term beyond the paper: ``log K - H(mean
         assignment)`` of each view, as in CC (0 turns it off, the paper's
         objective). 2 is the measured better choice for images: see Notes.
-    {prediction_rule_doc("kmeans")}
+    {prediction_rule_doc("whitened_kmeans")}
 
     Attributes
     ----------{COMMON_ATTRIBUTES_DOC}{KMEANS_CENTERS_DOC}
@@ -219,7 +219,7 @@ class BSCICClusterer(BaseDeepClusterer):
         batch_size=64, lr=1e-3, weight_decay=0.0, lr_anneal=0.0,
         loss_weights="auto", off_diagonal_weight=1.0, momentum=0.99,
         gradient_penalty=10.0, critic_lr=3e-4, critic_betas=(0.9, 0.999), n_critic=1,
-        balance_weight=0.0, prediction_rule="kmeans",
+        balance_weight=0.0, prediction_rule="whitened_kmeans",
         augment="auto", device="auto", data_location="auto", distributed="auto",
         random_state=None, verbose=0, callbacks=None,
     ):

@@ -58,9 +58,9 @@ class C3Clusterer(BaseDeepClusterer):
     Eq. 1-2): every pair of embeddings at least ``zeta`` similar counts as a
     positive, so clusters pull together, and the denominator weighs pairs by
     ``w_ij = softmax_j(gamma * (1 - |z_i . z_j|))`` (Eq. 7), stressing pairs
-    near cluster borders. Predictions: spherical k-means on the backbone
-    features after training (``prediction_rule="spherical_kmeans"``, beyond
-    the paper, see Notes), or the paper's arg-max of the cluster head
+    near cluster borders. Predictions: spherical k-means on the whitened
+    backbone features after training (``prediction_rule="whitened_kmeans"``,
+    beyond the paper, see Notes), or the paper's arg-max of the cluster head
     (``"head"``).
 
     Parameters
@@ -98,7 +98,7 @@ class C3Clusterer(BaseDeepClusterer):
         CC stage.
     cluster_temperature : float, default=1.0
         CC stage.
-    {prediction_rule_doc("spherical_kmeans")}
+    {prediction_rule_doc("whitened_kmeans")}
 
     Attributes
     ----------{COMMON_ATTRIBUTES_DOC}{KMEANS_CENTERS_DOC}
@@ -185,7 +185,7 @@ class C3Clusterer(BaseDeepClusterer):
         self, n_clusters=8, *, backbone="auto", image_shape=None, pretrain_epochs="auto",
         max_epochs="auto", batch_size=64, lr=1e-3, finetune_lr=1e-4,
         finetune_batch_size=None, weight_decay=0.0, lr_anneal=0.0, init=None, zeta=0.6, gamma=0.1,
-        instance_temperature=0.5, cluster_temperature=1.0, prediction_rule="spherical_kmeans",
+        instance_temperature=0.5, cluster_temperature=1.0, prediction_rule="whitened_kmeans",
         augment="auto", device="auto", data_location="auto", distributed="auto",
         random_state=None, verbose=0, callbacks=None,
     ):

@@ -75,9 +75,9 @@ class CCClusterer(BaseDeepClusterer):
     each column standing for a cluster (tau 1.0), with the penalty
     ``log K - H(mean assignment)`` that keeps all clusters in use (Li et al.,
     "Contrastive Clustering", AAAI 2021). Predictions: spherical k-means on the
-    backbone features after training (``prediction_rule="spherical_kmeans"``,
-    beyond the paper, see Notes), or the paper's arg-max of the cluster head
-    (``"head"``). It is the first stage of C3 and the baseline the C3 and CCES
+    whitened backbone features after training
+    (``prediction_rule="whitened_kmeans"``, beyond the paper, see Notes), or
+    the paper's arg-max of the cluster head (``"head"``). It is the first stage of C3 and the baseline the C3 and CCES
     papers compare with.
 
     Parameters
@@ -86,7 +86,7 @@ class CCClusterer(BaseDeepClusterer):
         Temperature of the instance-level NT-Xent loss (paper: 0.5).
     cluster_temperature : float, default=1.0
         Temperature of the cluster-level contrast (paper: 1.0).
-    {prediction_rule_doc("spherical_kmeans")}
+    {prediction_rule_doc("whitened_kmeans")}
 
     Attributes
     ----------{COMMON_ATTRIBUTES_DOC}{KMEANS_CENTERS_DOC}
@@ -163,7 +163,7 @@ class CCClusterer(BaseDeepClusterer):
     def __init__(
         self, n_clusters=8, *, backbone="auto", image_shape=None, max_epochs="auto",
         batch_size=64, lr=1e-3, weight_decay=0.0, lr_anneal=0.5, instance_temperature=0.5,
-        cluster_temperature=1.0, prediction_rule="spherical_kmeans",
+        cluster_temperature=1.0, prediction_rule="whitened_kmeans",
         augment="auto", device="auto", data_location="auto", distributed="auto",
         random_state=None, verbose=0, callbacks=None,
     ):

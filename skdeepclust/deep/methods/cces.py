@@ -106,9 +106,9 @@ class CCESClusterer(BaseDeepClusterer):
     ContrastiveCrops: crops whose centres are drawn from Beta(0.1, 0.1)
     inside a per-image object box, refreshed from the backbone's last feature
     map every ``loc_interval`` epochs (Yin, Wu & Sun, Information Fusion;
-    Peng et al., CVPR 2022). Predictions: spherical k-means on the backbone
-    features after training (``prediction_rule="spherical_kmeans"``, beyond
-    the paper, see Notes), or the paper's arg-max of the cluster head
+    Peng et al., CVPR 2022). Predictions: spherical k-means on the whitened
+    backbone features after training (``prediction_rule="whitened_kmeans"``,
+    beyond the paper, see Notes), or the paper's arg-max of the cluster head
     (``"head"``).
 
     Parameters
@@ -140,7 +140,7 @@ class CCESClusterer(BaseDeepClusterer):
         Epochs before the first refresh (plain random resized crops until then).
     box_threshold : float, default=0.1
         Heat-map threshold that delimits a box.
-    {prediction_rule_doc("spherical_kmeans")}
+    {prediction_rule_doc("whitened_kmeans")}
 
     Attributes
     ----------{COMMON_ATTRIBUTES_DOC}{KMEANS_CENTERS_DOC}
@@ -224,7 +224,7 @@ class CCESClusterer(BaseDeepClusterer):
         batch_size=64, lr=1e-3, weight_decay=0.0, lr_anneal=0.5, instance_temperature=0.5,
         cluster_temperature=1.0, support_size=65536, nearest_neighbors=False,
         nn_warmup="auto", crop="contrastive", loc_interval=20, crop_warmup=20,
-        box_threshold=0.1, prediction_rule="spherical_kmeans",
+        box_threshold=0.1, prediction_rule="whitened_kmeans",
         augment="auto", device="auto", data_location="auto", distributed="auto",
         random_state=None, verbose=0, callbacks=None,
     ):

@@ -161,7 +161,7 @@ class DPACClusterer(BaseDeepClusterer):
         Weight of the clustering term (OPA's KL, or J_pac) against the
         contrastive loss in the clustering stage (paper: 1, Eq. 12-13; see
         Notes).
-    {prediction_rule_doc("spherical_kmeans")}
+    {prediction_rule_doc("whitened_kmeans")}
 
     Attributes
     ----------{COMMON_ATTRIBUTES_DOC}{KMEANS_CENTERS_DOC}
@@ -260,7 +260,7 @@ class DPACClusterer(BaseDeepClusterer):
         max_epochs="auto", self_labeling_epochs=0, batch_size=64, lr=1e-3,
         weight_decay=1e-4, lr_anneal=0.0, m=1.03, temperature=0.5, objective="opa",
         confidence_threshold=0.95, strong_ops=0, pretrain_views="weak_weak",
-        pretrain_batch_size=None, clustering_weight=0.25, prediction_rule="spherical_kmeans",
+        pretrain_batch_size=None, clustering_weight=0.25, prediction_rule="whitened_kmeans",
         augment="auto", device="auto", data_location="auto", distributed="auto",
         random_state=None, verbose=0, callbacks=None,
     ):

@@ -65,7 +65,8 @@ class PIPCDRMethod(BYOLMethod):
         return super().callbacks() + [
             ("recluster", Recluster(self.settings.warmup_epochs,
                                     self.settings.recluster_every, self.n_clusters,
-                                    self.seed))]
+                                    self.seed,
+                                    whiten=self.settings.pseudo_labels == "whitened_kmeans"))]
 
     def _pip(self, net, o_a, o_b, t_a, t_b):
         """PIP (Eq. 4), both view orders; the predictor runs in float32."""
@@ -149,19 +150,36 @@ class PIPCDRClusterer(BaseDeepClusterer):
         Projector and predictor hidden width; None: 4x the features (paper: 4096).
     predictor_lr_factor : float, default=10.0
         The predictor learns this many times faster (as in the paper).
-    prediction_rule : {"spherical_kmeans", "kmeans", "projection"}, \
+    pseudo_labels : {{"spherical_kmeans", "whitened_kmeans"}}, \
 default="spherical_kmeans"
-        "spherical_kmeans" (beyond the paper): spherical k-means (10 restarts,
+        The clustering of the target projections that gives CDR its
+        pseudo-labels: spherical k-means on them (the paper), or spherical
+        k-means after whitening their ``3 * n_clusters`` principal
+        directions (the "whitened_kmeans" rule's space; beyond the paper).
+    prediction_rule : {{"whitened_kmeans", "spherical_kmeans", "kmeans", \
+"projection"}}, default="whitened_kmeans"
+        "whitened_kmeans" (beyond the paper): spherical k-means (10 restarts,
         the fit's seed) on the training set's target backbone features
-        (``transform``), ``predict_proba`` fuzzy c-means memberships (m=2);
-        "kmeans": Euclidean k-means there; "projection": the paper's rule, the
+        (``transform``) after PCA whitening of their ``3 * n_clusters``
+        principal directions of largest variance (``whitening_mean_``,
+        ``whitening_components_``), ``predict_proba`` fuzzy c-means
+        memberships (m=2); "spherical_kmeans": the same without the
+        whitening; "kmeans": Euclidean k-means on the features;
+        "projection": the paper's rule, the
         nearest centroid of spherical k-means on the target projections
         (CDR's space), ``predict_proba`` a softmax at ``cdr_temperature``.
 
     Attributes
     ----------{COMMON_ATTRIBUTES_DOC}
     cluster_centers_ : ndarray of shape (n_clusters, n_features_out)
-        The rule's centres ("projection": (`n_clusters_`, projection_dim)).
+        The rule's centres ("projection": (`n_clusters_`, projection_dim);
+        "whitened_kmeans": unit rows of the whitened space, (n_clusters,
+        n_components)).
+    whitening_mean_ : ndarray of shape (n_features_out,)
+        The training features' mean, with ``prediction_rule="whitened_kmeans"``.
+    whitening_components_ : ndarray of shape (n_features_out, n_components)
+        Their principal directions, each divided by the square root of its
+        variance, with ``prediction_rule="whitened_kmeans"``.
 
     See Also
     --------
@@ -215,8 +233,8 @@ default="spherical_kmeans"
     >>> images, y = load_digit_images()
     >>> model = PIPCDRClusterer(n_clusters=10, max_epochs=2, warmup_epochs=1,
     ...                         random_state=0).fit(images[:300])
-    >>> model.cluster_centers_.shape
-    (10, 128)
+    >>> model.cluster_centers_.shape, model.whitening_components_.shape
+    ((10, 30), (128, 30))
     """
 
     _auto_image_backbone = "convnet"  # measured on 28x28 digits: see the method page
@@ -234,6 +252,7 @@ default="spherical_kmeans"
         "projection_dim": [Interval(Integral, 1, None, closed="left")],
         "hidden_dim": [None, Interval(Integral, 1, None, closed="left")],
         "predictor_lr_factor": [Interval(Real, 0, None, closed="neither")],
+        "pseudo_labels": [StrOptions({"spherical_kmeans", "whitened_kmeans"})],
         "prediction_rule": [StrOptions(CENTRE_RULES | {"projection"})],
     }
 
@@ -242,7 +261,8 @@ default="spherical_kmeans"
         warmup_epochs="auto", batch_size=64, lr=1e-3, weight_decay=0.0, lr_anneal=0.0, sigma=0.001,
         cdr_temperature=0.1, weight=0.96, momentum=0.95, recluster_every=1, queue_size=0,
         projection_dim=128, hidden_dim=None, predictor_lr_factor=10.0,
-        prediction_rule="spherical_kmeans", augment="auto", device="auto",
+        pseudo_labels="spherical_kmeans", prediction_rule="whitened_kmeans", augment="auto",
+        device="auto",
         data_location="auto", distributed="auto", random_state=None, verbose=0, callbacks=None,
     ):
         super().__init__(
@@ -261,6 +281,7 @@ default="spherical_kmeans"
         self.projection_dim = projection_dim
         self.hidden_dim = hidden_dim
         self.predictor_lr_factor = predictor_lr_factor
+        self.pseudo_labels = pseudo_labels
         self.prediction_rule = prediction_rule
 
     def _derived_settings(self, spec, max_epochs):

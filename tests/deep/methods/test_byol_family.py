@@ -42,18 +42,57 @@ def test_pipcdr_clusters_blobs_and_predicts_nearest_centroid(blobs):
     assert all(seen is None for seen in labels.seen[:5])
     assert labels.seen[5].shape == (len(X),)
     assert set(labels.seen[-1].tolist()) <= set(range(4))
-    # the default rule: spherical k-means on the target network's backbone features
+    # the default rule: spherical k-means on the target network's backbone
+    # features after whitening (the rule itself: test_framework)
     features = model.transform(X).astype(np.float64)
     module = model.net_.module_.eval()
     with torch.no_grad():
         target_features = module.target.encoder(model._to_float(torch.as_tensor(X[:5])))
     target_features = target_features.numpy()
     np.testing.assert_allclose(features[:5], target_features, rtol=1e-4, atol=1e-5)
+    whitened = (features - model.whitening_mean_) @ model.whitening_components_
     expected = SphericalKMeans(4, n_init=10, random_state=model.net_.method.seed)
     np.testing.assert_allclose(model.cluster_centers_,
-                               expected.fit(features).cluster_centers_, rtol=1e-5)
-    unit = features / np.linalg.norm(features, axis=1, keepdims=True)
+                               expected.fit(whitened).cluster_centers_, rtol=1e-5, atol=1e-7)
+    unit = whitened / np.linalg.norm(whitened, axis=1, keepdims=True)
     np.testing.assert_array_equal(model.predict(X), (unit @ model.cluster_centers_.T).argmax(1))
+
+
+def test_pipcdr_whitened_pseudo_labels_cluster_the_whitened_target_projections(blobs):
+    from sklearn.decomposition import PCA
+
+    class Capture(Callback):
+        """The target projections, pseudo-labels and centroids as an epoch begins."""
+
+        def on_epoch_begin(self, net, **kwargs):
+            labels = net.fit_state_.get("pseudo_labels")
+            if labels is not None:  # after Recluster, before any step of the epoch
+                self.epoch = net.epoch
+                self.labels = labels.cpu().numpy()
+                self.centroids = net.module_.centroids.cpu().numpy().copy()
+                self.projection = net.eval_pass(net.train_data_, net.module_.target_embedding,
+                                                1024).float().cpu().numpy()
+
+    X, _ = blobs
+    capture = Capture()
+    model = PIPCDRClusterer(n_clusters=4, max_epochs=3, warmup_epochs=1, batch_size=64,
+                            random_state=0, pseudo_labels="whitened_kmeans",
+                            callbacks=[capture]).fit(X)
+    assert capture.epoch == 2
+    projection, labels = capture.projection.astype(np.float64), capture.labels
+    # reference: scikit-learn's PCA whitening of 3 * 4 directions (its scale and
+    # signs differ, which spherical k-means does not see), then SphericalKMeans
+    reference = PCA(12, whiten=True, svd_solver="full").fit_transform(projection)
+    expected = SphericalKMeans(4, n_init=3, random_state=model.net_.method.seed + 2)
+    np.testing.assert_array_equal(labels, expected.fit_predict(reference))
+    # the centroids: the normalised mean of each cluster's unit projections
+    unit = projection / np.linalg.norm(projection, axis=1, keepdims=True)
+    for k in range(4):
+        mean = unit[labels == k].mean(axis=0)
+        np.testing.assert_allclose(capture.centroids[k], mean / np.linalg.norm(mean),
+                                   rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="pseudo_labels"):
+        PIPCDRClusterer(pseudo_labels="kmeans").fit(X)
 
 
 def test_pipcdr_projection_rule_is_the_nearest_centroid_of_the_target_projection(blobs):
@@ -75,7 +114,9 @@ def test_pipcdr_projection_rule_is_the_nearest_centroid_of_the_target_projection
     # the rule only post-processes: the default rule's fit trains the same network
     default = PIPCDRClusterer(**params).fit(X)
     np.testing.assert_array_equal(default.transform(X), model.transform(X))
-    assert default.cluster_centers_.shape == (4, model.transform(X).shape[1])
+    # (its centres live in the whitened features: 3 * n_clusters directions)
+    assert default.whitening_components_.shape == (model.transform(X).shape[1], 12)
+    assert default.cluster_centers_.shape == (4, 12)
 
 
 def test_fit_centroids_writes_unit_centres_and_leaves_unused_slots_zero():
