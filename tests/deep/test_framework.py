@@ -400,26 +400,33 @@ def test_kmeans_prediction_rule_labels_by_the_nearest_centre(blobs, monkeypatch)
         CCClusterer(prediction_rule="nearest").fit(X)
 
 
+def _check_spherical_rule(model, X, rows):
+    """The rule is SphericalKMeans (10 restarts, the fit's seed) on ``rows``.
+
+    ``rows``: the training embedding in the rule's space. Each sample goes to
+    the centre of largest (naive) cosine similarity, and ``predict_proba`` is
+    the FCM memberships (m=2) from the squared distances of the unit rows to
+    the unit centres, 2 - 2 cos.
+    """
+    expected = sdc.SphericalKMeans(3, n_init=10, random_state=model.net_.method.seed)
+    np.testing.assert_allclose(model.cluster_centers_,
+                               expected.fit(rows).cluster_centers_, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(np.linalg.norm(model.cluster_centers_, axis=1), 1.0)
+    unit = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    cosine = unit @ model.cluster_centers_.T
+    np.testing.assert_array_equal(model.labels_, cosine.argmax(1))
+    np.testing.assert_array_equal(model.predict(X[:10]), cosine[:10].argmax(1))
+    inverse = 1.0 / (2.0 - 2.0 * cosine[:10])
+    np.testing.assert_allclose(model.predict_proba(X[:10]),
+                               inverse / inverse.sum(1, keepdims=True), rtol=1e-6)
+
+
 def test_spherical_kmeans_prediction_rule_labels_by_the_largest_cosine(blobs):
     X, y = blobs
     model = CCClusterer(n_clusters=3, max_epochs=2, batch_size=32, random_state=0,
                         prediction_rule="spherical_kmeans").fit(X)
     embedding = model.transform(X).astype(np.float64)
-    # the rule is SphericalKMeans (10 restarts, the fit's seed) on the training embedding
-    expected = sdc.SphericalKMeans(3, n_init=10, random_state=model.net_.method.seed)
-    np.testing.assert_allclose(model.cluster_centers_,
-                               expected.fit(embedding).cluster_centers_, rtol=1e-5)
-    np.testing.assert_allclose(np.linalg.norm(model.cluster_centers_, axis=1), 1.0)
-    # each sample goes to the centre of largest cosine similarity; the naive cosine
-    unit = embedding / np.linalg.norm(embedding, axis=1, keepdims=True)
-    cosine = unit @ model.cluster_centers_.T
-    np.testing.assert_array_equal(model.labels_, cosine.argmax(1))
-    np.testing.assert_array_equal(model.predict(X[:10]), cosine[:10].argmax(1))
-    # predict_proba: FCM memberships (m=2) from the squared distances of the unit
-    # rows to the unit centres, 2 - 2 cos
-    inverse = 1.0 / (2.0 - 2.0 * cosine[:10])
-    np.testing.assert_allclose(model.predict_proba(X[:10]),
-                               inverse / inverse.sum(1, keepdims=True), rtol=1e-6)
+    _check_spherical_rule(model, X, embedding)
     # the same network as the Euclidean rule's: the rule only post-processes
     euclidean = CCClusterer(n_clusters=3, max_epochs=2, batch_size=32, random_state=0,
                             prediction_rule="kmeans").fit(X)
@@ -487,18 +494,8 @@ def test_whitened_kmeans_prediction_rule_is_spherical_kmeans_on_the_whitened_emb
     assert model.whitening_components_.shape == (embedding.shape[1], 9)
     whitened = (embedding - model.whitening_mean_) @ model.whitening_components_
     np.testing.assert_allclose(_naive_covariance(list(whitened)), np.eye(9), atol=1e-6)
-    # SphericalKMeans (10 restarts, the fit's seed) on those rows; labels by the
-    # largest cosine to its unit centres
-    expected = sdc.SphericalKMeans(3, n_init=10, random_state=model.net_.method.seed)
-    np.testing.assert_allclose(model.cluster_centers_,
-                               expected.fit(whitened).cluster_centers_, rtol=1e-5, atol=1e-7)
-    unit = whitened / np.linalg.norm(whitened, axis=1, keepdims=True)
-    cosine = unit @ model.cluster_centers_.T
-    np.testing.assert_array_equal(model.labels_, cosine.argmax(1))
-    np.testing.assert_array_equal(model.predict(X[:10]), cosine[:10].argmax(1))
-    inverse = 1.0 / (2.0 - 2.0 * cosine[:10])
-    np.testing.assert_allclose(model.predict_proba(X[:10]),
-                               inverse / inverse.sum(1, keepdims=True), rtol=1e-6)
+    # spherical k-means on those rows, as the spherical rule on the embedding's
+    _check_spherical_rule(model, X, whitened)
     # the rule only post-processes; a refit with another rule drops the whitening
     model.set_params(prediction_rule="spherical_kmeans").fit(X)
     np.testing.assert_array_equal(model.transform(X), embedding.astype(np.float32))
