@@ -20,8 +20,9 @@ The rules:
   few thousand rows);
 - ``whitened_kmeans``: ``prediction_rule="whitened_kmeans"``, spherical
   k-means on the embedding's ``3 * k`` principal directions of largest
-  variance, each scaled to unit variance; ``whitened_2k`` and ``whitened_4k``
-  keep ``2 * k`` and ``4 * k`` directions instead.
+  variance, each scaled to unit variance, 30 restarts; ``whitened_2k`` and
+  ``whitened_4k`` keep ``2 * k`` and ``4 * k`` directions instead, and
+  ``whitened_10restarts`` restarts 10 times.
 
 With ``--markdown FILE`` the per-file table is written there too.
 
@@ -39,6 +40,7 @@ from sklearn.preprocessing import StandardScaler, normalize
 
 import skdeepclust as sdc
 from skdeepclust.deep._base import (
+    RULE_RESTARTS,
     WHITENED_COMPONENTS_PER_CLUSTER,
     rule_features,
     whitening,
@@ -53,6 +55,10 @@ def _euclidean(k, seed):
 
 def _spherical(k, seed):
     return sdc.SphericalKMeans(k, n_init=10, random_state=seed)
+
+
+def _spherical_whitened(k, seed):
+    return sdc.SphericalKMeans(k, n_init=RULE_RESTARTS["whitened_kmeans"], random_state=seed)
 
 
 def _spectral(k, seed):
@@ -77,12 +83,13 @@ RULES = {
     "standardised_kmeans": (lambda e: StandardScaler().fit_transform(e), _euclidean),
     "spectral": (normalize, _spectral),
     "ward": (normalize, _ward),
-    "whitened_kmeans": (_whitened(WHITENED_COMPONENTS_PER_CLUSTER), _spherical),
-    "whitened_2k": (_whitened(2), _spherical),
-    "whitened_4k": (_whitened(4), _spherical),
+    "whitened_kmeans": (_whitened(WHITENED_COMPONENTS_PER_CLUSTER), _spherical_whitened),
+    "whitened_2k": (_whitened(2), _spherical_whitened),
+    "whitened_4k": (_whitened(4), _spherical_whitened),
+    "whitened_10restarts": (_whitened(WHITENED_COMPONENTS_PER_CLUSTER), _spherical),
 }
 #: The rules whose preparation needs the number of clusters.
-NEEDS_K = {"whitened_kmeans", "whitened_2k", "whitened_4k"}
+NEEDS_K = {"whitened_kmeans", "whitened_2k", "whitened_4k", "whitened_10restarts"}
 
 
 def fit_seed(path):

@@ -400,15 +400,15 @@ def test_kmeans_prediction_rule_labels_by_the_nearest_centre(blobs, monkeypatch)
         CCClusterer(prediction_rule="nearest").fit(X)
 
 
-def _check_spherical_rule(model, X, rows):
-    """The rule is SphericalKMeans (10 restarts, the fit's seed) on ``rows``.
+def _check_spherical_rule(model, X, rows, n_init=10):
+    """The rule is SphericalKMeans (``n_init`` restarts, the fit's seed) on ``rows``.
 
     ``rows``: the training embedding in the rule's space. Each sample goes to
     the centre of largest (naive) cosine similarity, and ``predict_proba`` is
     the FCM memberships (m=2) from the squared distances of the unit rows to
     the unit centres, 2 - 2 cos.
     """
-    expected = sdc.SphericalKMeans(3, n_init=10, random_state=model.net_.method.seed)
+    expected = sdc.SphericalKMeans(3, n_init=n_init, random_state=model.net_.method.seed)
     np.testing.assert_allclose(model.cluster_centers_,
                                expected.fit(rows).cluster_centers_, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(np.linalg.norm(model.cluster_centers_, axis=1), 1.0)
@@ -494,8 +494,9 @@ def test_whitened_kmeans_prediction_rule_is_spherical_kmeans_on_the_whitened_emb
     assert model.whitening_components_.shape == (embedding.shape[1], 9)
     whitened = (embedding - model.whitening_mean_) @ model.whitening_components_
     np.testing.assert_allclose(_naive_covariance(list(whitened)), np.eye(9), atol=1e-6)
-    # spherical k-means on those rows, as the spherical rule on the embedding's
-    _check_spherical_rule(model, X, whitened)
+    # spherical k-means (30 restarts) on those rows, as the spherical rule on
+    # the embedding's
+    _check_spherical_rule(model, X, whitened, n_init=30)
     # the rule only post-processes; a refit with another rule drops the whitening
     model.set_params(prediction_rule="spherical_kmeans").fit(X)
     np.testing.assert_array_equal(model.transform(X), embedding.astype(np.float32))
