@@ -127,20 +127,34 @@ def main():
     parser.add_argument("--seeds", type=int, default=0,
                         help="also run each rule with k-means seeds 0..N-1")
     parser.add_argument("--markdown", help="write the table to this file")
+    parser.add_argument("--preamble", default="",
+                        help="text (Markdown) the file starts with, before the tables")
     args = parser.parse_args()
     columns = ["own"] + args.rules
     lines = ["| fit (data set, method, seed) | " + " | ".join(columns) + " |",
              "|---" * (len(columns) + 1) + "|"]
+    groups = {}
     for path in sorted(args.files, key=lambda p: Path(p).stem):
         row, spread = compare(path, args.rules, args.seeds)
         name = Path(path).stem.replace("_default_defaults-emb", "").replace("_default_", "_")
         lines.append(f"| {name} | " + " | ".join(f"{row[c]:.3f}" for c in columns) + " |")
         print(lines[-1], flush=True)
+        groups.setdefault(re.sub(r"_\d+$", "", name), []).append(row)
         for rule, accs in spread.items():
             print(f"    {rule}: k-means seeds 0-{args.seeds - 1}: "
                   + " ".join(f"{a:.3f}" for a in accs))
+    summary = ["| fits (data set, method, job tag) | seeds | " + " | ".join(columns) + " |",
+               "|---" * (len(columns) + 2) + "|"]
+    for name, rows in groups.items():
+        cells = [" / ".join(f"{r[c]:.3f}" for r in rows)
+                 + (f" (**{np.mean([r[c] for r in rows]):.3f}**)" if len(rows) > 1 else "")
+                 for c in columns]
+        summary.append(f"| {name} | {len(rows)} | " + " | ".join(cells) + " |")
+    print("\n".join(summary))
     if args.markdown:
-        Path(args.markdown).write_text("\n".join(lines) + "\n")
+        text = [args.preamble, "## Per set and method (seeds in file order)", "", *summary,
+                "", "## Per fit", "", *lines, ""]
+        Path(args.markdown).write_text("\n".join(text))
 
 
 if __name__ == "__main__":
