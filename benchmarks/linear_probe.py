@@ -221,7 +221,7 @@ def report(paths):
         "without labels on all the images, then its clustering ACC, a logistic regression "
         "and a 20-NN vote (cosine) on its `transform` features; `saved=...`: the same "
         "probes on an embedding `sweep_images.py` saved (the jobs in "
-        "`images_cpu/jobs99-104.json`), its cluster ACC that of the labels the fit "
+        "`images_cpu/jobs99-105.json`), its cluster ACC that of the labels the fit "
         "saved (the prediction rule of the job).", "",
         table(["set", "kind", "method", "params", "host", "seeds", "supervised acc",
                "cluster ACC", "linear probe", "kNN probe"], rows), ""])
