@@ -152,7 +152,8 @@ def main():
         summary.append(f"| {name} | {len(rows)} | " + " | ".join(cells) + " |")
     print("\n".join(summary))
     if args.markdown:
-        text = [args.preamble.rstrip(), "", "## Per set and method (seeds in file order)", "", *summary,
+        text = [args.preamble.rstrip(), "",
+                "## Per set and method (seeds in file order)", "", *summary,
                 "", "## Per fit", "", *lines, ""]
         Path(args.markdown).write_text("\n".join(text))
 
