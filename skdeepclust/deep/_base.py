@@ -46,14 +46,18 @@ COMMON_PARAMETERS_DOC = """
     n_clusters : int, default=8
         Number of clusters K (8 as in every estimator of this library and
         scikit-learn's KMeans).
-    backbone : {"auto", "mlp", "convnet", "convnet2", "resnet18", "resnet34"} \
-            or torch.nn.Module
+    backbone : {"auto", "mlp", "convnet", "convnet2", "convnet2_wide", \
+"resnet18", "resnet34"} or torch.nn.Module
         Feature extractor. "auto" is an MLP for tabular data and a small
         ConvNet for images (fast on a CPU): "convnet" (one convolution per
         stage, 32-256 channels) up to 16 pixels and "convnet2" (two
         convolutions per stage, 16-128 channels) above, except for
         PIPCDRClusterer, which keeps "convnet" (measured best for it on
-        28x28 digits). The ResNets
+        28x28 digits). "convnet2_wide" is "convnet2" at twice the width
+        (32-256 channels), about 2.6 times the time per epoch: on 28x28
+        handwritten digits it bought DPAC what twice the epochs buy, at
+        about the same time (``benchmarks/results/images_findings.md``,
+        item 88). The ResNets
         (CIFAR stem for images of at most 64 pixels) are for GPU users. A
         module must map a batch to (B, F) features; give it a
         ``feature_dim`` attribute or F is probed.

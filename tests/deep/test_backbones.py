@@ -5,7 +5,13 @@ import pytest
 import torch
 
 from skdeepclust import BSCICClusterer, CCClusterer, DPACClusterer, PIPCDRClusterer
-from skdeepclust.deep.backbones import SmallConvNet
+from skdeepclust.deep._input import InputSpec
+from skdeepclust.deep.backbones import build_backbone
+
+
+def image_spec(channels, size):
+    return InputSpec("image", (size, size, channels), channels_last=True,
+                     image_shape=(channels, size, size))
 
 
 def convolutions(module):
@@ -14,7 +20,7 @@ def convolutions(module):
 
 @pytest.mark.parametrize("size, n_stages", [(28, 4), (32, 4), (8, 3)])
 def test_convnet2_has_two_convolutions_per_stage_down_to_two_pixels(size, n_stages):
-    net = SmallConvNet(1, size, width=16, convs_per_stage=2)
+    net = build_backbone("convnet2", image_spec(1, size))
     convs = convolutions(net)
     assert len(convs) == 2 * n_stages
     first_stride = 1 if size <= 16 else 2
@@ -49,6 +55,16 @@ def test_auto_backbone_by_method_and_image_size(estimator, size, n_convs, width)
     convs = convolutions(backbone)
     assert len(convs) == n_convs
     assert convs[0].out_channels == width
+
+
+def test_convnet2_wide_doubles_every_stage_of_convnet2():
+    spec = image_spec(3, 28)
+    narrow, wide = build_backbone("convnet2", spec), build_backbone("convnet2_wide", spec)
+    assert ([c.out_channels for c in convolutions(wide)]
+            == [2 * c.out_channels for c in convolutions(narrow)])
+    assert convolutions(wide)[0].in_channels == 3
+    assert wide.feature_dim == 256
+    assert wide(torch.zeros(2, 3, 28, 28)).shape == (2, 256)
 
 
 def test_named_convnet2_on_small_images():

@@ -230,7 +230,11 @@ class DPACClusterer(BaseDeepClusterer):
     0.882 / 0.919) and ``make_large_digits`` 0.977 / 0.970 / 0.967 (0.971),
     in 110-130 s a fit against 150-170 s; ``clustering_weight`` 0.25 stays
     the best with it (0.5: 0.871 / 0.890, 1: 0.820 / 0.822, seeds 0-1;
-    findings item 76).
+    findings item 76). ``backbone="convnet2_wide"`` (32-256 channels) gave
+    0.933 there on the fourth host (seeds 0-2, whitened rule) against the
+    default's 0.917, at 2.6 times the time per epoch, about what twice the
+    epochs give (0.930, seed 0); 0.943 / 0.947 with both (seeds 0-1; item
+    88).
 
     References
     ----------
