@@ -22,7 +22,18 @@ The rules:
   k-means on the embedding's ``3 * k`` principal directions of largest
   variance, each scaled to unit variance, 30 restarts; ``whitened_2k`` and
   ``whitened_4k`` keep ``2 * k`` and ``4 * k`` directions instead, and
-  ``whitened_10restarts`` restarts 10 times.
+  ``whitened_10restarts`` restarts 10 times;
+- ``whitened_smoothed``: the whitened rule on rows first averaged half and
+  half with the mean of their 10 nearest rows (cosine, the row included),
+  a low-pass filter on the neighbour graph;
+- ``whitened_overcluster``: spherical k-means with ``2 * k`` clusters in the
+  whitened space (10 restarts), then Ward linkage of those centres down to
+  ``k``;
+- ``whitened_gmm``: a Gaussian mixture with diagonal covariances (5
+  restarts) on the whitened rows before normalising.
+
+With ``--confusion`` each file's confusion matrix of the estimator's own
+labels is printed (rows: classes; columns: the clusters matched to them).
 
 With ``--markdown FILE`` the per-file table is written there too.
 
@@ -35,7 +46,9 @@ import re
 from pathlib import Path
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import AgglomerativeClustering, KMeans, SpectralClustering
+from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler, normalize
 
 import skdeepclust as sdc
@@ -70,6 +83,44 @@ def _ward(k, seed):
     return AgglomerativeClustering(k, linkage="ward")
 
 
+class _Smoothed:
+    """Spherical k-means on rows averaged with their nearest neighbours."""
+
+    def __init__(self, k, seed, neighbours=10):
+        self.k, self.seed, self.neighbours = k, seed, neighbours
+
+    def fit_predict(self, features):
+        nearest = np.empty((len(features), self.neighbours), dtype=np.int64)
+        for start in range(0, len(features), 4096):
+            similarity = features[start:start + 4096] @ features.T
+            nearest[start:start + 4096] = np.argpartition(
+                -similarity, self.neighbours - 1, axis=1)[:, :self.neighbours]
+        smoothed = normalize(0.5 * features + 0.5 * features[nearest].mean(axis=1))
+        return _spherical_whitened(self.k, self.seed).fit_predict(smoothed)
+
+
+class _Overcluster:
+    """Spherical k-means with 2 k clusters, merged to k by Ward linkage of the centres."""
+
+    def __init__(self, k, seed):
+        self.k, self.seed = k, seed
+
+    def fit_predict(self, features):
+        fine = sdc.SphericalKMeans(2 * self.k, n_init=10, random_state=self.seed).fit(features)
+        merged = AgglomerativeClustering(self.k, linkage="ward").fit_predict(
+            fine.cluster_centers_)
+        return merged[fine.labels_]
+
+
+def _gmm(k, seed):
+    return GaussianMixture(k, covariance_type="diag", n_init=5, random_state=seed)
+
+
+def _whitened_unnormalised(embedding, k):
+    mean, components = whitening(embedding, WHITENED_COMPONENTS_PER_CLUSTER * k)
+    return (embedding - mean) @ components
+
+
 def _whitened(per_cluster):
     def prepare(embedding, k):
         return rule_features(embedding, "whitened_kmeans", whitening(embedding, per_cluster * k))
@@ -87,9 +138,13 @@ RULES = {
     "whitened_2k": (_whitened(2), _spherical_whitened),
     "whitened_4k": (_whitened(4), _spherical_whitened),
     "whitened_10restarts": (_whitened(WHITENED_COMPONENTS_PER_CLUSTER), _spherical),
+    "whitened_smoothed": (_whitened(WHITENED_COMPONENTS_PER_CLUSTER), _Smoothed),
+    "whitened_overcluster": (_whitened(WHITENED_COMPONENTS_PER_CLUSTER), _Overcluster),
+    "whitened_gmm": (_whitened_unnormalised, _gmm),
 }
 #: The rules whose preparation needs the number of clusters.
-NEEDS_K = {"whitened_kmeans", "whitened_2k", "whitened_4k", "whitened_10restarts"}
+NEEDS_K = {"whitened_kmeans", "whitened_2k", "whitened_4k", "whitened_10restarts",
+           "whitened_smoothed", "whitened_overcluster", "whitened_gmm"}
 
 
 def fit_seed(path):
@@ -101,6 +156,15 @@ def fit_seed(path):
     match = re.search(r"_(\d+)$", Path(path).stem)
     random_state = int(match.group(1)) if match else 0
     return deep_fit_seed(random_state)
+
+
+def confusion(y, labels):
+    """Counts of (class, cluster), the clusters ordered by the best one-to-one match."""
+    counts = np.zeros((y.max() + 1, max(labels.max() + 1, y.max() + 1)), dtype=int)
+    np.add.at(counts, (y, labels), 1)
+    _, clusters = linear_sum_assignment(-counts)
+    rest = [c for c in range(counts.shape[1]) if c not in set(clusters)]
+    return counts[:, list(clusters) + rest]
 
 
 def compare(path, rules, seeds):
@@ -126,6 +190,8 @@ def main():
     parser.add_argument("--rules", nargs="+", default=list(RULES), choices=list(RULES))
     parser.add_argument("--seeds", type=int, default=0,
                         help="also run each rule with k-means seeds 0..N-1")
+    parser.add_argument("--confusion", action="store_true",
+                        help="print each fit's confusion matrix of its own labels")
     parser.add_argument("--markdown", help="write the table to this file")
     parser.add_argument("--preamble", default="",
                         help="text (Markdown) the file starts with, before the tables")
@@ -133,13 +199,20 @@ def main():
     columns = ["own"] + args.rules
     lines = ["| fit (data set, method, seed) | " + " | ".join(columns) + " |",
              "|---" * (len(columns) + 1) + "|"]
-    groups = {}
+    groups, confusions = {}, []
     for path in sorted(args.files, key=lambda p: Path(p).stem):
         row, spread = compare(path, args.rules, args.seeds)
         name = Path(path).stem.replace("_default_defaults-emb", "").replace("_default_", "_")
         lines.append(f"| {name} | " + " | ".join(f"{row[c]:.3f}" for c in columns) + " |")
         print(lines[-1], flush=True)
         groups.setdefault(re.sub(r"_\d+$", "", name), []).append(row)
+        if args.confusion:
+            data = np.load(path)
+            matrix = confusion(data["y"], data["labels"])
+            confusions += [f"{name} (rows: classes 0-{len(matrix) - 1}; columns: the "
+                           "matched clusters)", "", "```",
+                           *(" ".join(f"{c:4d}" for c in row) for row in matrix), "```", ""]
+            print("\n".join(confusions[-len(matrix) - 5:-2]))
         for rule, accs in spread.items():
             print(f"    {rule}: k-means seeds 0-{args.seeds - 1}: "
                   + " ".join(f"{a:.3f}" for a in accs))
@@ -155,6 +228,8 @@ def main():
         text = [args.preamble.rstrip(), "",
                 "## Per set and method (seeds in file order)", "", *summary,
                 "", "## Per fit", "", *lines, ""]
+        if confusions:
+            text += ["## Confusion of the estimator's own labels", "", *confusions]
         Path(args.markdown).write_text("\n".join(text))
 
 

@@ -59,6 +59,7 @@ BACKBONES = {
     "c1w32": dict(width=32, convs_per_stage=1),  # backbone="convnet"
     "c2w16": dict(width=16, convs_per_stage=2),  # backbone="convnet2"
     "c2w24": dict(width=24, convs_per_stage=2),
+    "c2w32": dict(width=32, convs_per_stage=2),  # backbone="convnet2_wide"
 }
 
 
