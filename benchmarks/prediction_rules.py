@@ -100,13 +100,14 @@ class _Smoothed:
 
 
 class _Overcluster:
-    """Spherical k-means with 2 k clusters, merged to k by Ward linkage of the centres."""
+    """Spherical k-means with 2 k clusters, merged to k by Ward linkage of centres."""
 
     def __init__(self, k, seed):
         self.k, self.seed = k, seed
 
     def fit_predict(self, features):
-        fine = sdc.SphericalKMeans(2 * self.k, n_init=10, random_state=self.seed).fit(features)
+        fine = sdc.SphericalKMeans(2 * self.k, n_init=10, random_state=self.seed)
+        fine.fit(features)
         merged = AgglomerativeClustering(self.k, linkage="ward").fit_predict(
             fine.cluster_centers_)
         return merged[fine.labels_]
@@ -209,9 +210,9 @@ def main():
         if args.confusion:
             data = np.load(path)
             matrix = confusion(data["y"], data["labels"])
+            rows = [" ".join(f"{c:4d}" for c in row) for row in matrix]
             confusions += [f"{name} (rows: classes 0-{len(matrix) - 1}; columns: the "
-                           "matched clusters)", "", "```",
-                           *(" ".join(f"{c:4d}" for c in row) for row in matrix), "```", ""]
+                           "matched clusters)", "", "```", *rows, "```", ""]
             print("\n".join(confusions[-len(matrix) - 5:-2]))
         for rule, accs in spread.items():
             print(f"    {rule}: k-means seeds 0-{args.seeds - 1}: "

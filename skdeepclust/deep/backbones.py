@@ -167,7 +167,8 @@ class ResNetBackbone(nn.Module):
         return self.net(x)
 
 
-BACKBONES = ("auto", "mlp", "convnet", "convnet2", "convnet2_wide", "resnet18", "resnet34")
+BACKBONES = ("auto", "mlp", "convnet", "convnet2", "convnet2_wide", "resnet18",
+             "resnet34")
 
 #: Largest image side for which "auto" always means "convnet" (8x8 digits).
 SMALL_IMAGE_SIZE = 16

@@ -59,7 +59,8 @@ def test_auto_backbone_by_method_and_image_size(estimator, size, n_convs, width)
 
 def test_convnet2_wide_doubles_every_stage_of_convnet2():
     spec = image_spec(3, 28)
-    narrow, wide = build_backbone("convnet2", spec), build_backbone("convnet2_wide", spec)
+    narrow = build_backbone("convnet2", spec)
+    wide = build_backbone("convnet2_wide", spec)
     assert ([c.out_channels for c in convolutions(wide)]
             == [2 * c.out_channels for c in convolutions(narrow)])
     assert convolutions(wide)[0].in_channels == 3
