@@ -55,8 +55,8 @@ COMMON_PARAMETERS_DOC = """
         PIPCDRClusterer, which keeps "convnet" (measured best for it on
         28x28 digits). "convnet2_wide" is "convnet2" at twice the width
         (32-256 channels), about 2.6 times the time per epoch: on 28x28
-        handwritten digits it bought DPAC what twice the epochs buy, at
-        about the same time (``benchmarks/results/images_findings.md``,
+        handwritten digits it bought DPAC what twice the epochs buy, in
+        1.4 times their time (``benchmarks/results/images_findings.md``,
         item 88). The ResNets
         (CIFAR stem for images of at most 64 pixels) are for GPU users. A
         module must map a batch to (B, F) features; give it a
