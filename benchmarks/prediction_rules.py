@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import AgglomerativeClustering, KMeans, SpectralClustering
+from sklearn.metrics.cluster import contingency_matrix
 from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler, normalize
 
@@ -143,9 +144,9 @@ RULES = {
     "whitened_overcluster": (_whitened(WHITENED_COMPONENTS_PER_CLUSTER), _Overcluster),
     "whitened_gmm": (_whitened_unnormalised, _gmm),
 }
-#: The rules whose preparation needs the number of clusters.
-NEEDS_K = {"whitened_kmeans", "whitened_2k", "whitened_4k", "whitened_10restarts",
-           "whitened_smoothed", "whitened_overcluster", "whitened_gmm"}
+#: The rules whose preparation needs the number of clusters: the whitened ones
+#: keep a number of directions per cluster.
+NEEDS_K = {name for name in RULES if name.startswith("whitened")}
 
 
 def fit_seed(path):
@@ -160,10 +161,13 @@ def fit_seed(path):
 
 
 def confusion(y, labels):
-    """Counts of (class, cluster), the clusters ordered by the best one-to-one match."""
-    counts = np.zeros((y.max() + 1, max(labels.max() + 1, y.max() + 1)), dtype=int)
-    np.add.at(counts, (y, labels), 1)
-    _, clusters = linear_sum_assignment(-counts)
+    """Counts of (class, cluster), the clusters ordered by the best one-to-one match.
+
+    The matching is :func:`~skdeepclust.metrics.cluster_accuracy`'s; clusters
+    left unmatched come last.
+    """
+    counts = contingency_matrix(y, labels)
+    _, clusters = linear_sum_assignment(counts, maximize=True)
     rest = [c for c in range(counts.shape[1]) if c not in set(clusters)]
     return counts[:, list(clusters) + rest]
 

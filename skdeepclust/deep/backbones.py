@@ -167,8 +167,13 @@ class ResNetBackbone(nn.Module):
         return self.net(x)
 
 
-BACKBONES = ("auto", "mlp", "convnet", "convnet2", "convnet2_wide", "resnet18",
-             "resnet34")
+#: The named small ConvNets: :class:`SmallConvNet` keyword arguments.
+SMALL_CONVNETS = {
+    "convnet": dict(width=32, convs_per_stage=1),
+    "convnet2": dict(width=16, convs_per_stage=2),
+    "convnet2_wide": dict(width=32, convs_per_stage=2),
+}
+BACKBONES = ("auto", "mlp", *SMALL_CONVNETS, "resnet18", "resnet34")
 
 #: Largest image side for which "auto" always means "convnet" (8x8 digits).
 SMALL_IMAGE_SIZE = 16
@@ -215,12 +220,8 @@ def build_backbone(backbone, spec, auto_image="convnet2"):
         return MLP(spec.n_inputs)
     if backbone == "auto":
         backbone = "convnet" if size <= SMALL_IMAGE_SIZE else auto_image
-    if backbone == "convnet":
-        return SmallConvNet(channels, size)
-    if backbone == "convnet2":
-        return SmallConvNet(channels, size, width=16, convs_per_stage=2)
-    if backbone == "convnet2_wide":
-        return SmallConvNet(channels, size, width=32, convs_per_stage=2)
+    if backbone in SMALL_CONVNETS:
+        return SmallConvNet(channels, size, **SMALL_CONVNETS[backbone])
     return ResNetBackbone(int(backbone[len("resnet"):]), channels, size)
 
 
